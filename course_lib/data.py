@@ -1,0 +1,443 @@
+"""The course's datasets: a registry of published files, checked downloads, and loaders.
+
+Every file is fetched once and verified by hash. Two sources are possible:
+
+* online (default): the public URL, downloaded with ``pooch`` into a cache
+  (``data/cache`` in the project, or the directory named by ``DGN_DATA_CACHE``);
+* offline: a local mirror directory laid out like ``shared/data`` and named by
+  ``DGN_DATA_MIRROR``. Then no network is touched.
+
+Some mirror files are lossless re-encodings of the public ones (MANIFEST calls them
+*derived*), so each registry entry knows the public hash and, where it differs, the
+mirror hash; whichever source is used is verified against its own hash.
+"""
+
+import gzip
+import io
+import os
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+MIRROR_ENV = "DGN_DATA_MIRROR"
+CACHE_ENV = "DGN_DATA_CACHE"
+
+
+class DataError(RuntimeError):
+    """A dataset file is missing, corrupted or unknown; the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class DataFile:
+    """One published file: where it lives publicly, its hash, and its place in a mirror."""
+
+    path: str  # relative path, identical in the cache and in a mirror
+    url: str
+    known_hash: str  # "sha256:..." or "md5:..." of the public file
+    size: int  # bytes of the mirror copy (the public one where they are the same)
+    mirror_hash: str | None = None  # sha256 of the mirror copy where it is derived
+
+    @property
+    def expected_mirror_hash(self):
+        """Hash a mirror copy must have."""
+        return self.mirror_hash or self.known_hash
+
+
+_MNIST_URL = "https://ossci-datasets.s3.amazonaws.com/mnist/"
+_FASHION_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
+_SCPLOTTER = (
+    "https://raw.githubusercontent.com/pwwang/scplotter/"
+    "95b9110185967dd425fa5826f192731890004785/data/"
+)
+_SCGEN = (
+    "https://raw.githubusercontent.com/theislab/scgen/"
+    "f8541a6e785e8e0bf3398729de92e5e342065bed/data/"
+)
+_MIXOLOGY = (
+    "https://raw.githubusercontent.com/LuyiTian/sc_mixology/"
+    "7d00ffb0bd043467f365a9358d7312f294f13c9f/data/csv/"
+)
+
+_FILES = [
+    # MNIST: the public gz files are checked by their published MD5s. The mirror's
+    # training images were rebuilt losslessly (same pixels, new gzip stream).
+    DataFile("mnist/train-images-idx3-ubyte.gz", _MNIST_URL + "train-images-idx3-ubyte.gz",
+             "md5:f68b3c2dcbeaaa9fbdd348bbdeb94873", 9630610,
+             "sha256:7ff28fd295f802eefc6d40e461175dfe4b969b1842b2abc8c6dc8c20711cf79f"),
+    DataFile("mnist/train-labels-idx1-ubyte.gz", _MNIST_URL + "train-labels-idx1-ubyte.gz",
+             "sha256:3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c", 28881),
+    DataFile("mnist/t10k-images-idx3-ubyte.gz", _MNIST_URL + "t10k-images-idx3-ubyte.gz",
+             "sha256:8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6", 1648877),
+    DataFile("mnist/t10k-labels-idx1-ubyte.gz", _MNIST_URL + "t10k-labels-idx1-ubyte.gz",
+             "sha256:f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6", 4542),
+    # Fashion-MNIST: the mirror is Debian's copy (gzip headers rewritten, same payload).
+    DataFile("fashion-mnist/train-images-idx3-ubyte.gz",
+             _FASHION_URL + "fashion-mnist/train-images-idx3-ubyte.gz",
+             "md5:8d4fb7e6c68d591d4c3dfef9ec88bf0d", 26421856,
+             "sha256:b0564c3eedabfbf835052cff8503ea422014ce006caf5b757f851416ee8300c7"),
+    DataFile("fashion-mnist/train-labels-idx1-ubyte.gz",
+             _FASHION_URL + "fashion-mnist/train-labels-idx1-ubyte.gz",
+             "md5:25c81989df183df01b3e8a0aad5dffbe", 29491,
+             "sha256:0ae29f65d86684f32d1b9c85147786c547b9c6aebcaf235f0400a0cce308b056"),
+    DataFile("fashion-mnist/t10k-images-idx3-ubyte.gz",
+             _FASHION_URL + "fashion-mnist/t10k-images-idx3-ubyte.gz",
+             "md5:bef4ecab320f06d8554ea6380940ec79", 4422079,
+             "sha256:cc1d090a38ace84dfa1aa66e3ada7c336ef481a96936906477e6dd344da56eaa"),
+    DataFile("fashion-mnist/t10k-labels-idx1-ubyte.gz",
+             _FASHION_URL + "fashion-mnist/t10k-labels-idx1-ubyte.gz",
+             "md5:bb300cfdad3c16e7a12a480ee83cd310", 5125,
+             "sha256:8d3605d196f4be44669e46906da9733c8131fef761fdbfec72c424d5222f1a05"),
+    # Single-cell sets. R data files are converted in Python (see _read_seurat_rda).
+    DataFile("scrna/kang_ifnb_seurat_sub/ifnb_sub.rda", _SCPLOTTER + "ifnb_sub.rda",
+             "sha256:449499b65ae3157f54385021710381bef93a04bc48000d7c7e896184f3b9d9a0", 2442257),
+    DataFile("scrna/kang_scgen_valid/scgen_kang_valid.h5ad", _SCGEN + "valid.h5ad",
+             "sha256:83f89f5356a4c01f65bbcee225eb45d8d8b13b6c962724431a26c1bf568ff09e", 2321480),
+    DataFile("scrna/pancreas_endocrinogenesis_sub/pancreas_sub.rda",
+             _SCPLOTTER + "pancreas_sub.rda",
+             "sha256:2f29bf0633f21718c1206917369f2d5d4e9f3d5baf3bc4f0dfe6dcb7606a5db0", 3088658),
+]
+_CELLBENCH_CSVS = {
+    "sc_celseq2.count.csv.gz": ("a82aa89b8995aed412f4260c0adb343967e33a801af6f2e0aa647c1d897a5a21", 2089195),
+    "sc_celseq2.metadata.csv.gz": ("78429916bac394d92d8c972059a8f195c5479ce578da04f1eb3ba599585ef3d9", 15903),
+    "sc_dropseq.count.csv.gz": ("98c0bb6a9fbf4b93967ef82cef9985d7691cf59a31dc5b0b3699f70ed1a0fd08", 1299691),
+    "sc_dropseq.metadata.csv.gz": ("4c48f3e13778e89192d9861095bc102cc0deb9eba1a7f47a093f5a058ce1aa6a", 10611),
+    "sc_celseq2_5cl_p1.count.csv.gz": ("577324d2fd427685144420536489202c68ae98cb22f5825c40c8cf41c5fe0a07", 1846196),
+    "sc_celseq2_5cl_p1.metadata.csv.gz": ("a6f5b206f891113162d2c9af27860c187a04ccd8848f9bc29be97dfa95eeadc4", 17651),
+    "sc_celseq2_5cl_p2.count.csv.gz": ("c6ef3df82d9fa44598ee15d8a07113c44a830ee3d2e3205c93590d594240bab5", 1655842),
+    "sc_celseq2_5cl_p2.metadata.csv.gz": ("06d2f3b9fd646b4a3c1e6d1af7205c7eec1017bfab9a4c68853f9a3fc97be836", 17861),
+    "sc_celseq2_5cl_p3.count.csv.gz": ("e535abac653a5a3ee44eff88345db2315693732f679156ab20ee924b21bced9a", 1449564),
+    "sc_celseq2_5cl_p3.metadata.csv.gz": ("c373869c9d3bbca9dc7773a8b8ef65e6035c939d45b18cb410fede526770eadb", 17656),
+}
+_FILES += [
+    DataFile(f"scrna/cellbench_lung_celllines/{name}", _MIXOLOGY + name, f"sha256:{sha}", size)
+    for name, (sha, size) in _CELLBENCH_CSVS.items()
+]
+REGISTRY = {f.path: f for f in _FILES}
+
+CELLBENCH_BATCHES = ("sc_celseq2", "sc_dropseq", "sc_celseq2_5cl_p1",
+                     "sc_celseq2_5cl_p2", "sc_celseq2_5cl_p3")
+FASHION_MNIST_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                         "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
+
+
+# ---------------------------------------------------------------- fetching and checking
+def cache_dir():
+    """Directory downloads are cached in (``DGN_DATA_CACHE`` or ``<project>/data/cache``)."""
+    if os.environ.get(CACHE_ENV):
+        return Path(os.environ[CACHE_ENV]).expanduser()
+    return Path(__file__).resolve().parent.parent / "data" / "cache"
+
+
+def file_hash(path, alg="sha256"):
+    """Hash of a file, as ``"alg:hexdigest"``."""
+    import hashlib
+
+    digest = hashlib.new(alg)
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return f"{alg}:{digest.hexdigest()}"
+
+
+def _check_hash(path, expected, source_hint):
+    alg = expected.split(":", 1)[0]
+    actual = file_hash(path, alg)
+    if actual != expected:
+        size = Path(path).stat().st_size
+        raise DataError(
+            f"{path} does not match its registered hash.\n"
+            f"  expected {expected}\n  found    {actual} ({size:,} bytes)\n"
+            f"The file is truncated, corrupted or a different version. {source_hint}"
+        )
+
+
+def _entry(path):
+    try:
+        return REGISTRY[path]
+    except KeyError:
+        raise DataError(
+            f"'{path}' is not a registered dataset file. Known files:\n  "
+            + "\n  ".join(sorted(REGISTRY))
+        ) from None
+
+
+def fetch(path):
+    """Local path of a registered file: from the mirror if one is set, else downloaded."""
+    entry = _entry(path)
+    mirror = os.environ.get(MIRROR_ENV)
+    if mirror:
+        local = Path(mirror).expanduser() / entry.path
+        if not local.is_file():
+            raise DataError(
+                f"{local} is missing from the data mirror {mirror} (set by {MIRROR_ENV}).\n"
+                f"Expected the file {entry.path} ({entry.size:,} bytes), laid out as in "
+                f"shared/data. Copy it there, or unset {MIRROR_ENV} to download it from "
+                f"{entry.url}"
+            )
+        _check_hash(local, entry.expected_mirror_hash,
+                    f"Replace it with a good copy (see shared/data/MANIFEST.md) "
+                    f"or unset {MIRROR_ENV} to download it.")
+        return local
+    return _download(entry)
+
+
+def _download(entry):
+    import pooch
+
+    target = cache_dir() / entry.path
+    if target.is_file():
+        try:
+            _check_hash(target, entry.known_hash, "")
+            return target
+        except DataError:
+            target.unlink()  # a stale or damaged cache entry is never trusted
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        # pooch writes to a temporary file and moves it into place only if the hash matches.
+        return Path(pooch.retrieve(entry.url, known_hash=entry.known_hash,
+                                   fname=target.name, path=target.parent, progressbar=False))
+    except ValueError as err:  # pooch's hash mismatch
+        raise DataError(
+            f"The download of {entry.path} from {entry.url} failed its hash check "
+            f"(expected {entry.known_hash}); nothing was cached. The server may serve a "
+            f"changed file; try again, or set {MIRROR_ENV} to a directory with a good copy.\n"
+            f"Details: {err}"
+        ) from None
+    except Exception as err:  # network failures come in many types (requests, OSError...)
+        raise DataError(
+            f"Could not download {entry.path} from {entry.url}: {type(err).__name__}: {err}\n"
+            f"Without network access, set {MIRROR_ENV} to a directory laid out like "
+            f"shared/data (e.g. export {MIRROR_ENV}=../shared/data)."
+        ) from None
+
+
+def _reading(path):
+    """Context for parsing a verified file: a parse failure becomes a clear DataError."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def guard():
+        try:
+            yield
+        except DataError:
+            raise
+        except Exception as err:
+            raise DataError(
+                f"{path} passed its hash check but could not be read "
+                f"({type(err).__name__}: {err}). Delete it and load again."
+            ) from None
+
+    return guard()
+
+
+# ---------------------------------------------------------------- image datasets
+def _read_idx(path):
+    """Array stored in an IDX file (the MNIST format), gzip-compressed."""
+    with _reading(path), gzip.open(path, "rb") as f:
+        raw = f.read()
+        ndim = raw[3]
+        shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+        data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)
+        return data.reshape(shape)
+
+
+def _load_idx_set(folder):
+    parts = [_read_idx(fetch(f"{folder}/{name}-ubyte.gz"))
+             for name in ("train-images-idx3", "train-labels-idx1",
+                          "t10k-images-idx3", "t10k-labels-idx1")]
+    return (parts[0], parts[1]), (parts[2], parts[3])
+
+
+def load_mnist():
+    """MNIST digits as ``(x_train, y_train), (x_test, y_test)``, uint8, 28x28 images."""
+    return _load_idx_set("mnist")
+
+
+def load_fashion_mnist():
+    """Fashion-MNIST as ``(x_train, y_train), (x_test, y_test)``; names in FASHION_MNIST_CLASSES."""
+    return _load_idx_set("fashion-mnist")
+
+
+# ---------------------------------------------------------------- single-cell datasets
+def _r_attributes(robj):
+    """Attributes (S4 slots) of a parsed R object, as {name: object}."""
+    from rdata.parser import RObjectType
+
+    slots, node = {}, robj.attributes
+    while node is not None and node.info.type == RObjectType.LIST:
+        tag = node.tag.value.value.decode() if node.tag is not None and node.tag.value else None
+        slots[tag] = node.value[0]
+        node = node.value[1]
+    return slots
+
+
+def _read_seurat_rda(path):
+    """Counts (cells x genes, CSR) and cell metadata of a Seurat v4 object in an .rda file.
+
+    rdata's default conversion stops at Seurat's S4 classes, so we walk the parsed tree:
+    the RNA assay's ``data`` slot (log-normalised dgCMatrix, genes x cells) and
+    ``meta.data``. The publisher dropped the counts slot; counts are recovered exactly
+    as round(expm1(data) * nCount_RNA / 1e4), the inverse of Seurat's LogNormalize.
+    """
+    import pandas as pd
+    import rdata
+    import scipy.sparse as sp
+
+    with _reading(path):
+        parsed = rdata.parser.parse_file(path)
+        seurat = parsed.object.value[0]
+        slots = _r_attributes(seurat)
+        meta = rdata.conversion.SimpleConverter().convert(slots["meta.data"])
+        rna = _r_attributes(slots["assays"].value[0])
+        matrix = _r_attributes(rna["data"])
+        n_genes, n_cells = (int(v) for v in matrix["Dim"].value)
+        genes = [g.value.decode() for g in matrix["Dimnames"].value[0].value]
+        logdata = sp.csc_matrix(
+            (matrix["x"].value, matrix["i"].value, matrix["p"].value), shape=(n_genes, n_cells)
+        ).T.tocsr()  # dgCMatrix columns are cells, so its transpose is cells x genes CSR
+    logdata.data = np.rint(np.expm1(logdata.data)
+                           * np.repeat(meta["nCount_RNA"].to_numpy() / 1e4, np.diff(logdata.indptr)))
+    counts = logdata.astype(np.int32)
+    counts.eliminate_zeros()
+    meta = pd.DataFrame(meta)
+    return counts, meta, genes
+
+
+def _anndata(counts, obs, genes, source):
+    import anndata as ad
+    import pandas as pd
+
+    adata = ad.AnnData(X=counts, obs=obs, var=pd.DataFrame(index=pd.Index(genes, name=None)))
+    adata.uns["source"] = source
+    return adata
+
+
+def _keep_expressed_genes(adata):
+    return adata[:, np.asarray(adata.X.sum(axis=0)).ravel() > 0].copy()
+
+
+def load_kang_seurat():
+    """Kang et al. 2018 IFN-beta PBMC, Seurat ``ifnb`` subset: 2000 cells, raw counts.
+
+    ``obs``: ``cell_type`` (13 Seurat annotations), ``condition`` (control / stimulated),
+    plus the published columns.
+    """
+    path = fetch("scrna/kang_ifnb_seurat_sub/ifnb_sub.rda")
+    counts, meta, genes = _read_seurat_rda(path)
+    meta["cell_type"] = meta["seurat_annotations"]
+    meta["condition"] = meta["stim"].map({"CTRL": "control", "STIM": "stimulated"}).astype("category")
+    adata = _anndata(counts, meta, genes,
+                     "Kang et al. 2018 (GSE96583), SeuratData ifnb subset via pwwang/scplotter")
+    return _keep_expressed_genes(adata)
+
+
+def load_kang_scgen():
+    """Kang et al. 2018 IFN-beta PBMC, scGen validation split: 1975 cells x 6998 genes, counts.
+
+    The published ``X`` is log-normalised; counts are recovered per cell as
+    round(expm1(X) / min_nonzero(expm1(X))), since a cell's smallest non-zero value is one UMI.
+    """
+    import anndata as ad
+
+    path = fetch("scrna/kang_scgen_valid/scgen_kang_valid.h5ad")
+    with _reading(path), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # written by anndata 0.6: harmless FutureWarnings
+        published = ad.read_h5ad(path)
+    scaled = published.X.tocsr().astype(np.float64)
+    scaled.data = np.expm1(scaled.data)
+    per_cell_unit = np.minimum.reduceat(scaled.data, scaled.indptr[:-1])
+    scaled.data = np.rint(scaled.data / np.repeat(per_cell_unit, np.diff(scaled.indptr)))
+    counts = scaled.astype(np.int32)
+    obs = published.obs[["cell_type", "condition", "n_counts", "n_genes", "mt_frac"]].copy()
+    obs["condition"] = obs["condition"].cat.reorder_categories(["control", "stimulated"])
+    return _anndata(counts, obs, list(published.var_names),
+                    "Kang et al. 2018 (GSE96583), scGen validation split (theislab/scgen)")
+
+
+def load_pancreas():
+    """Mouse pancreatic endocrinogenesis (Bastidas-Ponce et al. 2019), 1000 cells, counts.
+
+    ``obs``: ``cell_type`` (8 types: Ductal ... Alpha, Beta, Delta, Epsilon),
+    ``cell_type_coarse`` (5 stages), cell-cycle ``Phase``, and the Slingshot
+    pseudotimes ``Lineage1``-``Lineage3``.
+    """
+    path = fetch("scrna/pancreas_endocrinogenesis_sub/pancreas_sub.rda")
+    counts, meta, genes = _read_seurat_rda(path)
+    meta["cell_type"] = meta["SubCellType"]
+    meta["cell_type_coarse"] = meta["CellType"]
+    adata = _anndata(counts, meta, genes,
+                     "Bastidas-Ponce et al. 2019 (GSE132188), scVelo pancreas subset via "
+                     "pwwang/scplotter")
+    return _keep_expressed_genes(adata)
+
+
+def load_cellbench(singlets_only=True):
+    """CellBench lung cell-line mixtures (Tian et al. 2019): five batches, two protocols.
+
+    Cells x genes (Ensembl IDs, genes shared by all batches), raw counts. ``obs``:
+    ``batch`` (file), ``protocol``, ``design`` (3cl / 5cl), ``cell_line`` (from genotype),
+    ``demuxlet_cls`` (SNG / DBL). Doublets are dropped unless ``singlets_only=False``.
+    """
+    import pandas as pd
+    import scipy.sparse as sp
+
+    folder = "scrna/cellbench_lung_celllines"
+    counts, metas = [], []
+    for batch in CELLBENCH_BATCHES:
+        count_path = fetch(f"{folder}/{batch}.count.csv.gz")
+        meta_path = fetch(f"{folder}/{batch}.metadata.csv.gz")
+        with _reading(count_path):
+            table = pd.read_csv(count_path, index_col=0)
+        with _reading(meta_path):
+            meta = pd.read_csv(meta_path, index_col=0)
+        table.columns = [f"{batch}:{c}" for c in table.columns]
+        meta.index = [f"{batch}:{c}" for c in meta.index]
+        design = "5cl" if "5cl" in batch else "3cl"
+        meta = pd.DataFrame({
+            "batch": batch,
+            "protocol": "Drop-seq" if "dropseq" in batch else "CEL-seq2",
+            "design": design,
+            "cell_line": meta["cell_line_demuxlet"] if design == "5cl" else meta["cell_line"],
+            "cell_line_demuxlet": meta["cell_line_demuxlet"],
+            "demuxlet_cls": meta["demuxlet_cls"],
+            "total_count_per_cell": meta["total_count_per_cell"],
+            "number_of_genes": meta["number_of_genes"],
+        }, index=meta.index).loc[table.columns]
+        counts.append(table)
+        metas.append(meta)
+    shared = counts[0].index
+    for table in counts[1:]:
+        shared = shared.intersection(table.index, sort=False)
+    matrix = sp.vstack([sp.csr_matrix(t.loc[shared].to_numpy(np.int32).T) for t in counts]).tocsr()
+    obs = pd.concat(metas)
+    for col in ("batch", "protocol", "design", "cell_line", "cell_line_demuxlet", "demuxlet_cls"):
+        obs[col] = obs[col].astype("category")
+    adata = _anndata(matrix, obs, list(shared),
+                     "CellBench (Tian et al. 2019, GSE118767), LuyiTian/sc_mixology CSVs, "
+                     "genes shared by all five batches")
+    if singlets_only:
+        adata = adata[adata.obs["demuxlet_cls"] == "SNG"].copy()
+    return adata
+
+
+DATASETS = {
+    "mnist": load_mnist,
+    "fashion-mnist": load_fashion_mnist,
+    "kang-seurat": load_kang_seurat,
+    "kang-scgen": load_kang_scgen,
+    "pancreas": load_pancreas,
+    "cellbench": load_cellbench,
+}
+
+
+def load(name, **kwargs):
+    """Load a dataset by name (see DATASETS)."""
+    try:
+        loader = DATASETS[name]
+    except KeyError:
+        raise DataError(
+            f"Unknown dataset '{name}'. Available: {', '.join(DATASETS)}."
+        ) from None
+    return loader(**kwargs)
