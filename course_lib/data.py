@@ -9,13 +9,14 @@ Every file is fetched once and verified by hash. Two sources are possible:
 
 Some mirror files are lossless re-encodings of the public ones (MANIFEST calls them
 *derived*), so each registry entry knows the public hash and, where it differs, the
-mirror hash; whichever source is used is verified against its own hash.
+mirror hash. A download must match the public hash; a file already on disk (mirror or
+cache) may match either, as both hold the same data. Nothing unverified is ever read.
 """
 
 import gzip
-import io
 import os
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,16 +38,23 @@ class DataFile:
     url: str
     known_hash: str  # "sha256:..." or "md5:..." of the public file
     size: int  # bytes of the mirror copy (the public one where they are the same)
-    mirror_hash: str | None = None  # sha256 of the mirror copy where it is derived
+    mirror_hash: str | None = None  # sha256 of the mirror copy, where it differs
 
     @property
     def expected_mirror_hash(self):
         """Hash a mirror copy must have."""
         return self.mirror_hash or self.known_hash
 
+    @property
+    def hashes(self):
+        """Hashes a file on disk may have: the public copy's, then the mirror copy's."""
+        return tuple(dict.fromkeys([self.known_hash, self.expected_mirror_hash]))
+
 
 _MNIST_URL = "https://ossci-datasets.s3.amazonaws.com/mnist/"
-_FASHION_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
+# Zalando's own download host (as in its README and torchvision); the published MD5s
+# below are for exactly these files.
+_FASHION_URL = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
 _SCPLOTTER = (
     "https://raw.githubusercontent.com/pwwang/scplotter/"
     "95b9110185967dd425fa5826f192731890004785/data/"
@@ -61,32 +69,36 @@ _MIXOLOGY = (
 )
 
 _FILES = [
-    # MNIST: the public gz files are checked by their published MD5s. The mirror's
-    # training images were rebuilt losslessly (same pixels, new gzip stream).
+    # MNIST and Fashion-MNIST: public files are checked by their published MD5s
+    # (torchvision's and Zalando's lists), mirror copies by the sha256 in MANIFEST.md.
+    # The mirror's MNIST training images were re-gzipped (same pixels, new gzip
+    # stream); its Fashion-MNIST files are Debian's (gzip headers rewritten, same payload).
     DataFile("mnist/train-images-idx3-ubyte.gz", _MNIST_URL + "train-images-idx3-ubyte.gz",
              "md5:f68b3c2dcbeaaa9fbdd348bbdeb94873", 9630610,
              "sha256:7ff28fd295f802eefc6d40e461175dfe4b969b1842b2abc8c6dc8c20711cf79f"),
     DataFile("mnist/train-labels-idx1-ubyte.gz", _MNIST_URL + "train-labels-idx1-ubyte.gz",
-             "sha256:3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c", 28881),
+             "md5:d53e105ee54ea40749a09fcbcd1e9432", 28881,
+             "sha256:3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c"),
     DataFile("mnist/t10k-images-idx3-ubyte.gz", _MNIST_URL + "t10k-images-idx3-ubyte.gz",
-             "sha256:8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6", 1648877),
+             "md5:9fb629c4189551a2d022fa330f9573f3", 1648877,
+             "sha256:8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6"),
     DataFile("mnist/t10k-labels-idx1-ubyte.gz", _MNIST_URL + "t10k-labels-idx1-ubyte.gz",
-             "sha256:f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6", 4542),
-    # Fashion-MNIST: the mirror is Debian's copy (gzip headers rewritten, same payload).
+             "md5:ec29112dd5afa0611ce80d1b7f02629c", 4542,
+             "sha256:f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"),
     DataFile("fashion-mnist/train-images-idx3-ubyte.gz",
-             _FASHION_URL + "fashion-mnist/train-images-idx3-ubyte.gz",
+             _FASHION_URL + "train-images-idx3-ubyte.gz",
              "md5:8d4fb7e6c68d591d4c3dfef9ec88bf0d", 26421856,
              "sha256:b0564c3eedabfbf835052cff8503ea422014ce006caf5b757f851416ee8300c7"),
     DataFile("fashion-mnist/train-labels-idx1-ubyte.gz",
-             _FASHION_URL + "fashion-mnist/train-labels-idx1-ubyte.gz",
+             _FASHION_URL + "train-labels-idx1-ubyte.gz",
              "md5:25c81989df183df01b3e8a0aad5dffbe", 29491,
              "sha256:0ae29f65d86684f32d1b9c85147786c547b9c6aebcaf235f0400a0cce308b056"),
     DataFile("fashion-mnist/t10k-images-idx3-ubyte.gz",
-             _FASHION_URL + "fashion-mnist/t10k-images-idx3-ubyte.gz",
+             _FASHION_URL + "t10k-images-idx3-ubyte.gz",
              "md5:bef4ecab320f06d8554ea6380940ec79", 4422079,
              "sha256:cc1d090a38ace84dfa1aa66e3ada7c336ef481a96936906477e6dd344da56eaa"),
     DataFile("fashion-mnist/t10k-labels-idx1-ubyte.gz",
-             _FASHION_URL + "fashion-mnist/t10k-labels-idx1-ubyte.gz",
+             _FASHION_URL + "t10k-labels-idx1-ubyte.gz",
              "md5:bb300cfdad3c16e7a12a480ee83cd310", 5125,
              "sha256:8d3605d196f4be44669e46906da9733c8131fef761fdbfec72c424d5222f1a05"),
     # Single-cell sets. R data files are converted in Python (see _read_seurat_rda).
@@ -126,8 +138,23 @@ FASHION_MNIST_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
 def cache_dir():
     """Directory downloads are cached in (``DGN_DATA_CACHE`` or ``<project>/data/cache``)."""
     if os.environ.get(CACHE_ENV):
-        return Path(os.environ[CACHE_ENV]).expanduser()
+        return Path(os.environ[CACHE_ENV]).expanduser().absolute()
     return Path(__file__).resolve().parent.parent / "data" / "cache"
+
+
+def mirror_dir():
+    """The offline mirror named by ``DGN_DATA_MIRROR``, or None when it is not set."""
+    value = os.environ.get(MIRROR_ENV)
+    if not value:
+        return None
+    mirror = Path(value).expanduser().absolute()  # relative to the current directory
+    if not mirror.is_dir():
+        raise DataError(
+            f"{MIRROR_ENV}={value} is not a directory (looked in {mirror}).\n"
+            f"Point {MIRROR_ENV} at a copy of shared/data, preferably by absolute path "
+            f"(notebooks run in other directories), or unset it to download the data."
+        )
+    return mirror
 
 
 def file_hash(path, alg="sha256"):
@@ -141,16 +168,22 @@ def file_hash(path, alg="sha256"):
     return f"{alg}:{digest.hexdigest()}"
 
 
-def _check_hash(path, expected, source_hint):
-    alg = expected.split(":", 1)[0]
-    actual = file_hash(path, alg)
-    if actual != expected:
-        size = Path(path).stat().st_size
-        raise DataError(
-            f"{path} does not match its registered hash.\n"
-            f"  expected {expected}\n  found    {actual} ({size:,} bytes)\n"
-            f"The file is truncated, corrupted or a different version. {source_hint}"
-        )
+def _matches(path, entry):
+    """Whether a file on disk is a verified copy of ``entry`` (public or mirror version)."""
+    return any(file_hash(path, h.split(":", 1)[0]) == h for h in entry.hashes)
+
+
+def _verify(path, entry, fix):
+    """Raise a DataError saying what was expected unless ``path`` is a good copy."""
+    if _matches(path, entry):
+        return
+    found = file_hash(path, "sha256")
+    raise DataError(
+        f"{path} is not a valid copy of {entry.path}: its hash does not match.\n"
+        f"  expected {' or '.join(entry.hashes)} ({entry.size:,} bytes)\n"
+        f"  found    {found} ({Path(path).stat().st_size:,} bytes)\n"
+        f"The file is truncated, corrupted or a different version. {fix}"
+    )
 
 
 def _entry(path):
@@ -166,70 +199,74 @@ def _entry(path):
 def fetch(path):
     """Local path of a registered file: from the mirror if one is set, else downloaded."""
     entry = _entry(path)
-    mirror = os.environ.get(MIRROR_ENV)
-    if mirror:
-        local = Path(mirror).expanduser() / entry.path
-        if not local.is_file():
-            raise DataError(
-                f"{local} is missing from the data mirror {mirror} (set by {MIRROR_ENV}).\n"
-                f"Expected the file {entry.path} ({entry.size:,} bytes), laid out as in "
-                f"shared/data. Copy it there, or unset {MIRROR_ENV} to download it from "
-                f"{entry.url}"
-            )
-        _check_hash(local, entry.expected_mirror_hash,
-                    f"Replace it with a good copy (see shared/data/MANIFEST.md) "
-                    f"or unset {MIRROR_ENV} to download it.")
-        return local
-    return _download(entry)
+    mirror = mirror_dir()
+    if mirror is None:
+        return _download(entry)
+    local = mirror / entry.path
+    if not local.is_file():
+        raise DataError(
+            f"{local} is missing from the data mirror {mirror} (set by {MIRROR_ENV}).\n"
+            f"Expected the file {entry.path} ({entry.size:,} bytes), laid out as in "
+            f"shared/data. Copy it there, or unset {MIRROR_ENV} to download it from "
+            f"{entry.url}"
+        )
+    _verify(local, entry, f"Replace it with a good copy (see shared/data/MANIFEST.md) "
+                          f"or unset {MIRROR_ENV} to download it.")
+    return local
 
 
 def _download(entry):
+    """Cached copy of ``entry``, downloaded (and verified) by pooch if not cached yet."""
     import pooch
+    import requests
 
     target = cache_dir() / entry.path
     if target.is_file():
-        try:
-            _check_hash(target, entry.known_hash, "")
+        if _matches(target, entry):
             return target
-        except DataError:
-            target.unlink()  # a stale or damaged cache entry is never trusted
-    target.parent.mkdir(parents=True, exist_ok=True)
+        target.unlink(missing_ok=True)  # a stale or damaged cache entry is never trusted
     try:
-        # pooch writes to a temporary file and moves it into place only if the hash matches.
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # pooch streams into a temporary file next to the target, moves it into place
+        # only if its hash matches, and deletes it otherwise.
         return Path(pooch.retrieve(entry.url, known_hash=entry.known_hash,
                                    fname=target.name, path=target.parent, progressbar=False))
-    except ValueError as err:  # pooch's hash mismatch
+    except requests.RequestException as err:  # before ValueError: some are both
+        raise DataError(
+            f"Could not download {entry.path} from {entry.url}\n"
+            f"  ({type(err).__name__}: {err})\n"
+            f"Without network access, set {MIRROR_ENV} to the absolute path of a "
+            f"directory laid out like shared/data, e.g. export {MIRROR_ENV}=/path/to/shared/data"
+        ) from None
+    except ValueError as err:  # pooch's hash mismatch; it has deleted the download
         raise DataError(
             f"The download of {entry.path} from {entry.url} failed its hash check "
             f"(expected {entry.known_hash}); nothing was cached. The server may serve a "
             f"changed file; try again, or set {MIRROR_ENV} to a directory with a good copy.\n"
-            f"Details: {err}"
+            f"  ({err})"
         ) from None
-    except Exception as err:  # network failures come in many types (requests, OSError...)
+    except OSError as err:  # e.g. a read-only or full disk
         raise DataError(
-            f"Could not download {entry.path} from {entry.url}: {type(err).__name__}: {err}\n"
-            f"Without network access, set {MIRROR_ENV} to a directory laid out like "
-            f"shared/data (e.g. export {MIRROR_ENV}=../shared/data)."
+            f"Could not save {entry.path} in the cache {cache_dir()}: {err}\n"
+            f"Set {CACHE_ENV} to a writable directory, or {MIRROR_ENV} to a data mirror."
         ) from None
 
 
+@contextmanager
 def _reading(path):
-    """Context for parsing a verified file: a parse failure becomes a clear DataError."""
-    from contextlib import contextmanager
-
-    @contextmanager
-    def guard():
-        try:
-            yield
-        except DataError:
-            raise
-        except Exception as err:
-            raise DataError(
-                f"{path} passed its hash check but could not be read "
-                f"({type(err).__name__}: {err}). Delete it and load again."
-            ) from None
-
-    return guard()
+    """Turn a failure to parse a verified file into one clear DataError."""
+    try:
+        yield
+    except DataError:
+        raise
+    except Exception as err:
+        # The hash matched, so the bytes are the published ones: the reader is at fault.
+        raise DataError(
+            f"{path} passed its hash check but could not be read "
+            f"({type(err).__name__}: {err}).\nThe file is intact, so the installed "
+            f"reading library is probably a different version from requirements.txt; "
+            f"reinstall the pinned versions (make setup)."
+        ) from None
 
 
 # ---------------------------------------------------------------- image datasets
@@ -297,12 +334,12 @@ def _read_seurat_rda(path):
         logdata = sp.csc_matrix(
             (matrix["x"].value, matrix["i"].value, matrix["p"].value), shape=(n_genes, n_cells)
         ).T.tocsr()  # dgCMatrix columns are cells, so its transpose is cells x genes CSR
+        size_factors = meta["nCount_RNA"].to_numpy() / 1e4
     logdata.data = np.rint(np.expm1(logdata.data)
-                           * np.repeat(meta["nCount_RNA"].to_numpy() / 1e4, np.diff(logdata.indptr)))
+                           * np.repeat(size_factors, np.diff(logdata.indptr)))
     counts = logdata.astype(np.int32)
     counts.eliminate_zeros()
-    meta = pd.DataFrame(meta)
-    return counts, meta, genes
+    return counts, pd.DataFrame(meta), genes
 
 
 def _anndata(counts, obs, genes, source):
@@ -327,7 +364,8 @@ def load_kang_seurat():
     path = fetch("scrna/kang_ifnb_seurat_sub/ifnb_sub.rda")
     counts, meta, genes = _read_seurat_rda(path)
     meta["cell_type"] = meta["seurat_annotations"]
-    meta["condition"] = meta["stim"].map({"CTRL": "control", "STIM": "stimulated"}).astype("category")
+    condition = meta["stim"].map({"CTRL": "control", "STIM": "stimulated"})
+    meta["condition"] = condition.astype("category")
     adata = _anndata(counts, meta, genes,
                      "Kang et al. 2018 (GSE96583), SeuratData ifnb subset via pwwang/scplotter")
     return _keep_expressed_genes(adata)
@@ -434,10 +472,10 @@ DATASETS = {
 
 def load(name, **kwargs):
     """Load a dataset by name (see DATASETS)."""
-    try:
-        loader = DATASETS[name]
-    except KeyError:
-        raise DataError(
-            f"Unknown dataset '{name}'. Available: {', '.join(DATASETS)}."
-        ) from None
-    return loader(**kwargs)
+    import difflib
+
+    if name not in DATASETS:
+        close = difflib.get_close_matches(str(name), DATASETS, n=1)
+        hint = f" Did you mean '{close[0]}'?" if close else ""
+        raise DataError(f"Unknown dataset '{name}'. Available: {', '.join(DATASETS)}.{hint}")
+    return DATASETS[name](**kwargs)

@@ -1,0 +1,457 @@
+"""Tests for course_lib.data: checked fetching (no network is ever used) and the loaders.
+
+Failure paths run on small fake files in ``tmp_path``; downloads are served by a local
+HTTP server. Loader tests read the real offline mirror and skip when it is absent.
+"""
+
+import dataclasses
+import gzip
+import hashlib
+import http.server
+import re
+import socket
+import threading
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from course_lib import data
+from course_lib.data import DataError
+
+
+# ---------------------------------------------------------------- helpers and fixtures
+def _sha256(payload):
+    return "sha256:" + hashlib.sha256(payload).hexdigest()
+
+
+def _md5(payload):
+    return "md5:" + hashlib.md5(payload).hexdigest()
+
+
+def _idx_gz(labels):
+    """A tiny gzip-compressed IDX label file, the MNIST format."""
+    raw = bytes([0, 0, 8, 1]) + len(labels).to_bytes(4, "big") + bytes(labels)
+    return gzip.compress(raw, mtime=0)
+
+
+PAYLOAD = _idx_gz([3, 1, 4, 1, 5, 9, 2, 6])
+FAKE = "fake/labels-idx1-ubyte.gz"
+
+
+def _register(monkeypatch, payload, url="http://127.0.0.1:9/none", path=FAKE, mirror_payload=None):
+    """Put a small file in the registry, with a published MD5 like MNIST's."""
+    entry = data.DataFile(path, url, _md5(payload), len(payload),
+                          _sha256(mirror_payload) if mirror_payload else None)
+    monkeypatch.setitem(data.REGISTRY, path, entry)
+    return entry
+
+
+def _files(folder):
+    """Every file under ``folder`` (temporary files included)."""
+    return sorted(p for p in folder.rglob("*") if p.is_file())
+
+
+@pytest.fixture(autouse=True)
+def cache(monkeypatch, tmp_path):
+    """No mirror, a private cache, and no proxy between requests and the local server."""
+    monkeypatch.delenv(data.MIRROR_ENV, raising=False)
+    monkeypatch.setenv(data.CACHE_ENV, str(tmp_path / "cache"))
+    for var in ("NO_PROXY", "no_proxy"):
+        monkeypatch.setenv(var, "127.0.0.1,localhost")
+    return tmp_path / "cache"
+
+
+@pytest.fixture
+def fake_mirror(monkeypatch, tmp_path):
+    """An empty mirror directory, set as DGN_DATA_MIRROR."""
+    folder = tmp_path / "mirror"
+    folder.mkdir()
+    monkeypatch.setenv(data.MIRROR_ENV, str(folder))
+    return folder
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):  # noqa: N802 (http.server's naming)
+        self.server.requests.append(self.path)
+        body = self.server.files.get(self.path)
+        if body is None:
+            self.send_error(404)
+            return
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):  # keep test output quiet
+        pass
+
+
+@pytest.fixture
+def server():
+    """A local HTTP server serving ``server.files[path]`` (bytes) at ``server.url(path)``."""
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    httpd.files, httpd.requests = {}, []
+    httpd.url = lambda path: f"http://127.0.0.1:{httpd.server_port}{path}"
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield httpd
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture
+def closed_url():
+    """A URL on a localhost port nothing listens on: the download fails at once."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}/file.gz"
+
+
+# ---------------------------------------------------------------- unknown names
+def test_unknown_dataset_name_suggests_the_closest():
+    with pytest.raises(DataError, match="Unknown dataset 'mnits'.*Available: mnist.*mean 'mnist'"):
+        data.load("mnits")
+
+
+def test_unknown_file_lists_the_registry():
+    with pytest.raises(DataError, match="not a registered dataset file") as err:
+        data.fetch("mnist/nope.gz")
+    assert "mnist/t10k-labels-idx1-ubyte.gz" in str(err.value)
+
+
+# ---------------------------------------------------------------- offline mirror
+def test_mirror_file_is_verified_and_used(monkeypatch, fake_mirror):
+    _register(monkeypatch, PAYLOAD)
+    (fake_mirror / "fake").mkdir()
+    (fake_mirror / FAKE).write_bytes(PAYLOAD)
+    assert data.fetch(FAKE) == fake_mirror / FAKE
+    assert data._read_idx(data.fetch(FAKE)).tolist() == [3, 1, 4, 1, 5, 9, 2, 6]
+
+
+def test_mirror_may_hold_either_version(monkeypatch, fake_mirror):
+    """A mirror copy may be the public file or the re-encoded one MANIFEST lists."""
+    reencoded = gzip.compress(gzip.decompress(PAYLOAD), compresslevel=1, mtime=1)
+    _register(monkeypatch, PAYLOAD, mirror_payload=reencoded)
+    (fake_mirror / "fake").mkdir()
+    for version in (PAYLOAD, reencoded):
+        (fake_mirror / FAKE).write_bytes(version)
+        assert data.fetch(FAKE) == fake_mirror / FAKE
+
+
+def test_missing_mirror_file(fake_mirror):
+    with pytest.raises(DataError) as err:
+        data.fetch("mnist/t10k-labels-idx1-ubyte.gz")
+    message = str(err.value)
+    assert "t10k-labels-idx1-ubyte.gz is missing from the data mirror" in message
+    assert "4,542 bytes" in message and data.MIRROR_ENV in message
+
+
+def test_mirror_that_is_not_a_directory(monkeypatch, tmp_path):
+    monkeypatch.setenv(data.MIRROR_ENV, str(tmp_path / "nowhere"))
+    with pytest.raises(DataError, match=f"{data.MIRROR_ENV}=.*nowhere is not a directory"):
+        data.fetch("mnist/t10k-labels-idx1-ubyte.gz")
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "empty", "one byte flipped"])
+def test_damaged_mirror_file(monkeypatch, fake_mirror, damage):
+    entry = _register(monkeypatch, PAYLOAD)
+    bad = {"truncated": PAYLOAD[: len(PAYLOAD) // 2], "garbage": b"<html>Not found</html>",
+           "empty": b"", "one byte flipped": PAYLOAD[:-1] + bytes([PAYLOAD[-1] ^ 1])}[damage]
+    (fake_mirror / "fake").mkdir()
+    (fake_mirror / FAKE).write_bytes(bad)
+    with pytest.raises(DataError) as err:
+        data.fetch(FAKE)
+    message = str(err.value)
+    assert f"not a valid copy of {FAKE}" in message
+    assert f"expected {entry.known_hash}" in message and f"found    {_sha256(bad)}" in message
+    assert "truncated, corrupted" in message and data.MIRROR_ENV in message
+
+
+def test_truncated_real_file_gives_one_clear_error(mirror, fake_mirror):
+    """The loader stops at the hash check: no gzip EOFError from deep inside numpy."""
+    name = "mnist/train-images-idx3-ubyte.gz"
+    (fake_mirror / "mnist").mkdir()
+    (fake_mirror / name).write_bytes((mirror / name).read_bytes()[:100_000])
+    with pytest.raises(DataError, match="train-images-idx3-ubyte.gz is not a valid copy") as err:
+        data.load_mnist()
+    assert "sha256:7ff28fd2" in str(err.value) and "md5:f68b3c2d" in str(err.value)
+
+
+# ---------------------------------------------------------------- unreadable verified files
+def test_verified_but_unreadable_idx(monkeypatch, fake_mirror):
+    garbage = b"this is not gzip"
+    _register(monkeypatch, garbage)
+    (fake_mirror / "fake").mkdir()
+    (fake_mirror / FAKE).write_bytes(garbage)
+    with pytest.raises(DataError, match="passed its hash check but could not be read"):
+        data._read_idx(data.fetch(FAKE))
+
+
+@pytest.mark.filterwarnings("ignore:.*RDS:UserWarning")  # rdata guessing at the garbage
+def test_verified_but_unreadable_loaders(monkeypatch, fake_mirror):
+    """Each reader (rdata, anndata) turns a parse failure into a DataError."""
+    garbage = b"not an R or HDF5 file"
+    for path in ("scrna/kang_ifnb_seurat_sub/ifnb_sub.rda",
+                 "scrna/kang_scgen_valid/scgen_kang_valid.h5ad"):
+        _register(monkeypatch, garbage, path=path)
+        (fake_mirror / path).parent.mkdir(parents=True)
+        (fake_mirror / path).write_bytes(garbage)
+    with pytest.raises(DataError, match="ifnb_sub.rda passed its hash check"):
+        data.load_kang_seurat()
+    with pytest.raises(DataError, match="scgen_kang_valid.h5ad passed its hash check"):
+        data.load_kang_scgen()
+
+
+# ---------------------------------------------------------------- downloads and the cache
+def test_download_is_cached_and_verified(monkeypatch, server, cache):
+    server.files["/labels.gz"] = PAYLOAD
+    _register(monkeypatch, PAYLOAD, url=server.url("/labels.gz"))
+    path = data.fetch(FAKE)
+    assert path == cache / FAKE and path.read_bytes() == PAYLOAD
+    assert _files(cache) == [path]
+    assert data.fetch(FAKE) == path and server.requests == ["/labels.gz"]  # no second download
+
+
+def test_real_entry_downloads_by_published_md5(monkeypatch, mirror, server):
+    """A public MNIST file is checked against its published MD5, not the mirror sha256."""
+    name = "mnist/t10k-labels-idx1-ubyte.gz"
+    entry = data.REGISTRY[name]
+    assert entry.known_hash.startswith("md5:") and entry.mirror_hash.startswith("sha256:")
+    server.files["/t10k-labels.gz"] = (mirror / name).read_bytes()
+    local = dataclasses.replace(entry, url=server.url("/t10k-labels.gz"))
+    monkeypatch.setitem(data.REGISTRY, name, local)
+    assert data._read_idx(data.fetch(name)).shape == (10000,)
+
+
+def test_download_with_wrong_hash_leaves_nothing(monkeypatch, server, cache):
+    server.files["/labels.gz"] = PAYLOAD[:-5]
+    entry = _register(monkeypatch, PAYLOAD, url=server.url("/labels.gz"))
+    with pytest.raises(DataError, match="failed its hash check") as err:
+        data.fetch(FAKE)
+    assert entry.known_hash in str(err.value) and data.MIRROR_ENV in str(err.value)
+    assert _files(cache) == []  # not the file, nor pooch's temporary file
+
+
+def test_unreachable_server(monkeypatch, closed_url, cache):
+    _register(monkeypatch, PAYLOAD, url=closed_url)
+    with pytest.raises(DataError, match=f"Could not download {FAKE} from {closed_url}") as err:
+        data.fetch(FAKE)
+    assert f"set {data.MIRROR_ENV}" in str(err.value)
+    assert _files(cache) == []
+
+
+def test_http_error(monkeypatch, server, cache):
+    _register(monkeypatch, PAYLOAD, url=server.url("/moved.gz"))
+    with pytest.raises(DataError, match="HTTPError: 404"):
+        data.fetch(FAKE)
+    assert _files(cache) == []
+
+
+def test_missing_everywhere_via_loader(monkeypatch, closed_url):
+    """No mirror and no network: the loader raises one DataError naming the fix."""
+    name = "mnist/train-images-idx3-ubyte.gz"
+    unreachable = dataclasses.replace(data.REGISTRY[name], url=closed_url)
+    monkeypatch.setitem(data.REGISTRY, name, unreachable)
+    with pytest.raises(DataError, match=f"(?s)Could not download {name}.*{data.MIRROR_ENV}=/path"):
+        data.load("mnist")
+
+
+def test_stale_cache_is_downloaded_again(monkeypatch, server, cache):
+    server.files["/labels.gz"] = PAYLOAD
+    _register(monkeypatch, PAYLOAD, url=server.url("/labels.gz"))
+    (cache / "fake").mkdir(parents=True)
+    (cache / FAKE).write_bytes(PAYLOAD[:10])  # e.g. an interrupted copy
+    assert data.fetch(FAKE).read_bytes() == PAYLOAD
+    assert server.requests == ["/labels.gz"]
+
+
+def test_stale_cache_is_not_trusted_offline(monkeypatch, closed_url, cache):
+    _register(monkeypatch, PAYLOAD, url=closed_url)
+    (cache / "fake").mkdir(parents=True)
+    (cache / FAKE).write_bytes(b"corrupted")
+    with pytest.raises(DataError, match="Could not download"):
+        data.fetch(FAKE)
+    assert _files(cache) == []
+
+
+def test_cache_accepts_the_mirror_version(monkeypatch, closed_url, cache):
+    """A mirror copy placed in the cache is verified by its own hash, not downloaded."""
+    reencoded = gzip.compress(gzip.decompress(PAYLOAD), compresslevel=1, mtime=1)
+    _register(monkeypatch, PAYLOAD, url=closed_url, mirror_payload=reencoded)
+    (cache / "fake").mkdir(parents=True)
+    (cache / FAKE).write_bytes(reencoded)
+    assert data.fetch(FAKE).read_bytes() == reencoded
+
+
+def test_unwritable_cache(monkeypatch, server, tmp_path):
+    (tmp_path / "file").write_text("a file where the cache directory should be")
+    monkeypatch.setenv(data.CACHE_ENV, str(tmp_path / "file"))
+    server.files["/labels.gz"] = PAYLOAD
+    _register(monkeypatch, PAYLOAD, url=server.url("/labels.gz"))
+    expected = f"(?s)Could not save {FAKE} in the cache.*Set {data.CACHE_ENV}"
+    with pytest.raises(DataError, match=expected):
+        data.fetch(FAKE)
+
+
+# ---------------------------------------------------------------- registry and real mirror
+def test_registry_matches_manifest(mirror):
+    """Every registered file is listed in MANIFEST.md with the same size and sha256."""
+    table_row = r"^\| `([^`]+)` \| (\d+) \| `([0-9a-f]{64})`"  # | `path` | bytes | `sha256` |
+    rows = re.findall(table_row, (mirror / "MANIFEST.md").read_text(), flags=re.MULTILINE)
+    manifest = {path: (int(size), f"sha256:{sha}") for path, size, sha in rows}
+    for entry in data.REGISTRY.values():
+        assert manifest[entry.path] == (entry.size, entry.expected_mirror_hash), entry.path
+
+
+def test_every_mirror_file_verifies(monkeypatch, mirror):
+    monkeypatch.setenv(data.MIRROR_ENV, str(mirror))
+    for path in data.REGISTRY:
+        assert data.fetch(path) == mirror / path
+
+
+_PUBLISHED_MD5S = [
+    # gz files that are byte-identical to the public ones: their published MD5s.
+    ("mnist/train-labels-idx1-ubyte.gz", None),
+    ("mnist/t10k-images-idx3-ubyte.gz", None),
+    ("mnist/t10k-labels-idx1-ubyte.gz", None),
+    # re-gzipped files: the MD5 of the uncompressed bytes (MNIST's is the published one).
+    ("mnist/train-images-idx3-ubyte.gz", "6bbc9ace898e44ae57da46a324031adb"),
+    ("fashion-mnist/train-images-idx3-ubyte.gz", "f4a8712d7a061bf5bd6d2ca38dc4d50a"),
+    ("fashion-mnist/train-labels-idx1-ubyte.gz", "9018921c3c673c538a1fc5bad174d6f9"),
+    ("fashion-mnist/t10k-images-idx3-ubyte.gz", "8181f5470baa50b63fa0f6fddb340f0a"),
+    ("fashion-mnist/t10k-labels-idx1-ubyte.gz", "15d484375f8d13e6eb1aabb0c3f46965"),
+]
+
+
+@pytest.mark.parametrize("path, md5", _PUBLISHED_MD5S, ids=[p for p, _ in _PUBLISHED_MD5S])
+def test_mirror_images_are_the_published_ones(mirror, path, md5):
+    content = (mirror / path).read_bytes()
+    if md5 is None:
+        assert _md5(content) == data.REGISTRY[path].known_hash
+    else:
+        assert hashlib.md5(gzip.decompress(content)).hexdigest() == md5
+
+
+# ---------------------------------------------------------------- loaders (from the mirror)
+@pytest.fixture(scope="module")
+def loaded(mirror):
+    """``loaded(name, **kwargs)``: a dataset read from the mirror, once per module."""
+    results = {}
+
+    def get(name, **kwargs):
+        key = (name, tuple(sorted(kwargs.items())))
+        if key not in results:
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setenv(data.MIRROR_ENV, str(mirror))
+                results[key] = data.load(name, **kwargs)
+        return results[key]
+
+    return get
+
+
+def _is_counts(x):
+    return np.issubdtype(x.dtype, np.integer) and x.data.min() >= 0
+
+
+def test_mnist(loaded):
+    (x_train, y_train), (x_test, y_test) = loaded("mnist")
+    assert x_train.shape == (60000, 28, 28) and x_test.shape == (10000, 28, 28)
+    assert y_train.shape == (60000,) and y_test.shape == (10000,)
+    assert {a.dtype for a in (x_train, y_train, x_test, y_test)} == {np.dtype(np.uint8)}
+    assert y_train[:5].tolist() == [5, 0, 4, 1, 9] and y_test[:5].tolist() == [7, 2, 1, 0, 4]
+    assert np.bincount(y_train).tolist()[:2] == [5923, 6742] and x_train.max() == 255
+
+
+def test_fashion_mnist(loaded):
+    (x_train, y_train), (x_test, y_test) = loaded("fashion-mnist")
+    assert x_train.shape == (60000, 28, 28) and x_test.shape == (10000, 28, 28)
+    assert x_train.dtype == np.uint8 and y_train.dtype == np.uint8
+    assert len(data.FASHION_MNIST_CLASSES) == 10
+    assert np.bincount(y_train).tolist() == [6000] * 10
+    assert np.bincount(y_test).tolist() == [1000] * 10
+    assert y_train[0] == data.FASHION_MNIST_CLASSES.index("Ankle boot")
+
+
+def test_kang_seurat(loaded):
+    adata = loaded("kang-seurat")
+    assert adata.shape == (2000, 13215) and adata.X.format == "csr" and _is_counts(adata.X)
+    obs = adata.obs
+    assert list(obs["condition"].cat.categories) == ["control", "stimulated"]
+    assert obs["condition"].value_counts().to_dict() == {"control": 1000, "stimulated": 1000}
+    assert obs["cell_type"].nunique() == 13
+    assert ((obs["cell_type"] == "CD14 Mono") & (obs["condition"] == "control")).sum() == 340
+    # Recovered counts reproduce Seurat's per-cell totals and detected genes exactly.
+    assert np.array_equal(np.asarray(adata.X.sum(axis=1)).ravel(), obs["nCount_RNA"])
+    assert np.array_equal(np.diff(adata.X.indptr), obs["nFeature_RNA"])
+
+
+@pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")  # anndata 0.6 file
+def test_kang_scgen(loaded, mirror):
+    import anndata as ad
+
+    adata = loaded("kang-scgen")
+    assert adata.shape == (1975, 6998) and _is_counts(adata.X)
+    obs = adata.obs
+    assert list(obs["condition"].cat.categories) == ["control", "stimulated"]
+    assert obs["condition"].value_counts().to_dict() == {"stimulated": 1039, "control": 936}
+    assert obs["cell_type"].nunique() == 7
+    # An independent check: the published X was scaled to 1832.5 per n_counts (MANIFEST).
+    published = ad.read_h5ad(mirror / "scrna/kang_scgen_valid/scgen_kang_valid.h5ad")
+    scaled = np.expm1(published.X.toarray().astype(np.float64))
+    expected = scaled * published.obs["n_counts"].to_numpy()[:, None] / 1832.5
+    assert np.abs(expected - adata.X.toarray()).max() < 0.05
+
+
+def test_pancreas(loaded):
+    adata = loaded("pancreas")
+    assert adata.shape == (1000, 15958) and _is_counts(adata.X)
+    obs = adata.obs
+    assert obs["cell_type"].nunique() == 8 and obs["cell_type_coarse"].nunique() == 5
+    assert (obs["cell_type"] == "Beta").sum() == 177
+    assert {"Phase", "Lineage1", "Lineage2", "Lineage3"} <= set(obs.columns)
+    assert np.array_equal(np.asarray(adata.X.sum(axis=1)).ravel(), obs["nCount_RNA"])
+
+
+def test_cellbench(loaded):
+    full = loaded("cellbench", singlets_only=False)
+    assert full.shape == (1408, 11533) and _is_counts(full.X)
+    obs = full.obs
+    assert list(obs["batch"].cat.categories) == sorted(data.CELLBENCH_BATCHES)
+    assert (obs["demuxlet_cls"] == "DBL").sum() == 387
+    assert (obs["protocol"] == "Drop-seq").sum() == 225
+    assert ((obs["batch"] == "sc_celseq2") & (obs["cell_line"] == "H1975")).sum() == 114
+    singlets = loaded("cellbench")
+    assert singlets.shape == (1408 - 387, 11533)
+    assert set(singlets.obs["demuxlet_cls"]) == {"SNG"}
+    assert list(singlets.var_names) == list(full.var_names)
+
+
+# ---------------------------------------------------------------- conversions vs the mirror's h5ad
+def _assert_same(ours, reference, renamed=()):
+    """Same cells, genes (matched by name), counts and labels as a reference AnnData."""
+    assert list(ours.obs_names) == list(reference.obs_names)
+    assert sorted(ours.var_names) == sorted(reference.var_names)
+    reference = reference[:, ours.var_names]
+    assert (ours.X != reference.X).nnz == 0
+    for ours_col, ref_col in [(c, c) for c in reference.obs.columns] + list(renamed):
+        a, b = ours.obs[ours_col], reference.obs[ref_col]
+        if isinstance(b.dtype, pd.CategoricalDtype) or b.dtype == object:
+            assert a.astype(str).tolist() == b.astype(str).tolist(), ref_col
+        else:
+            np.testing.assert_array_equal(a.to_numpy(float), b.to_numpy(float), err_msg=ref_col)
+
+
+@pytest.mark.parametrize("name, kwargs, reference, renamed", [
+    ("kang-seurat", {}, "scrna/kang_ifnb_seurat_sub/kang_ifnb_sub_counts.h5ad",
+     [("cell_type", "seurat_annotations")]),
+    ("pancreas", {}, "scrna/pancreas_endocrinogenesis_sub/pancreas_sub_counts.h5ad",
+     [("cell_type", "SubCellType"), ("cell_type_coarse", "CellType")]),
+    ("cellbench", {"singlets_only": False},
+     "scrna/cellbench_lung_celllines/cellbench_sc_counts_inner.h5ad", []),
+], ids=["kang-seurat", "pancreas", "cellbench"])
+def test_conversion_equals_mirror_h5ad(loaded, mirror, name, kwargs, reference, renamed):
+    import anndata as ad
+
+    _assert_same(loaded(name, **kwargs), ad.read_h5ad(mirror / reference), renamed)
