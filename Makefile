@@ -29,7 +29,7 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 student: setup
 	$(BIN)/python -m course_lib.student notebooks student
 
-lab: student
+lab: student lab-config
 	$(BIN)/jupyter lab --notebook-dir=. --LabApp.default_url=/lab/tree/student/01_tensors_and_keras.ipynb
 
 unit: setup
@@ -38,7 +38,50 @@ unit: setup
 notebooks: student
 	$(BIN)/python -m pytest $(NBVAL) notebooks student
 
-test: unit notebooks
+test: unit notebooks browser-test
 
 clean:
 	rm -rf $(VENV) student data/cache
+
+# ---------------------------------------------------------------- slides, browser tests, benchmark
+# make slides        render slides/NN_*.ipynb to offline reveal.js decks in slides/_build/
+# make browser-test  the decks and JupyterLab (as a student meets it) in headless Chromium
+# make bench         execute every notebook, time it, measure its kernel's peak memory
+# make bench-jax     the same on the JAX backend, for a side-by-side table
+.PHONY: slides browser-test chromium lab-config bench bench-jax
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
+NODE_STAMP := slides/node_modules/.package-lock.json
+DECKS := $(wildcard slides/[0-9][0-9]_*.ipynb)
+DECK_HTML := $(patsubst slides/%.ipynb,slides/_build/%.slides.html,$(DECKS))
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
+
+# reveal.js, MathJax 2, require.js and jQuery at the versions pinned in slides/package-lock.json.
+$(NODE_STAMP): slides/package.json slides/package-lock.json
+	command -v npm >/dev/null 2>&1 || $(APT_INSTALL) nodejs npm || { $(SUDO) apt-get update -qq && $(APT_INSTALL) nodejs npm; }
+	cd slides && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $@
+
+slides/_build/%.slides.html: slides/%.ipynb course_lib/plotting.py scripts/build_slides.py slides/templates/course_reveal/index.html.j2 $(NODE_STAMP) | setup
+	$(BIN)/python scripts/build_slides.py $<
+
+slides: $(DECK_HTML)
+
+# Debian's Chromium (Playwright's own browser download cannot work offline).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || $(APT_INSTALL) chromium || { $(SUDO) apt-get update -qq && $(APT_INSTALL) chromium; }
+
+# The course's JupyterLab settings, installed where Binder's postBuild puts them too.
+lab-config: $(LAB_SETTINGS)
+$(LAB_SETTINGS): jupyter-config/overrides.json | setup
+	mkdir -p $(dir $@)
+	cp $< $@
+
+browser-test: chromium slides student lab-config
+	COURSE_BROWSER_TESTS=1 $(BIN)/python -m pytest tests/browser
+
+bench: student
+	$(BIN)/python benchmarks/run.py --backend $(KERAS_BACKEND)
+
+bench-jax: student
+	$(BIN)/python benchmarks/run.py --backend jax

@@ -339,7 +339,11 @@ def _read_seurat_rda(path):
                            * np.repeat(size_factors, np.diff(logdata.indptr)))
     counts = logdata.astype(np.int32)
     counts.eliminate_zeros()
-    return counts, pd.DataFrame(meta), genes
+    meta = pd.DataFrame(meta)
+    # rdata yields NumPy strings, which AnnData would display as np.str_('...')
+    meta.columns = [str(c) for c in meta.columns]
+    meta.index = [str(c) for c in meta.index]
+    return counts, meta, genes
 
 
 def _anndata(counts, obs, genes, source):

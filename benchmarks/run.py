@@ -1,0 +1,229 @@
+"""Course benchmark: execute every notebook in a fresh kernel, time it, measure its memory.
+
+For each notebooks/NN_*.ipynb: wall seconds (kernel start to last cell), the kernel's peak
+resident memory (the kernel process and its children, polled while it runs) and the key
+results the notebook recorded with ``course_lib.results.record`` (collected through the
+COURSE_RESULTS file, one per notebook). Writes a JSON file per backend and re-renders
+benchmarks/RESULTS.md from every JSON present, so a TensorFlow and a JAX run sit side by side.
+
+Usage: python benchmarks/run.py [--backend tensorflow|jax] [NOTEBOOK.ipynb ...]
+"""
+
+import argparse
+import json
+import os
+import platform
+import sys
+import tempfile
+import threading
+import time
+from importlib import metadata
+from pathlib import Path
+
+import nbformat
+import psutil
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+ROOT = Path(__file__).resolve().parent.parent
+HERE = ROOT / "benchmarks"
+RESULT_FILES = {"tensorflow": HERE / "results.json", "jax": HERE / "results-jax.json"}
+PACKAGES = ("keras", "tensorflow-cpu", "jax", "jaxlib", "numpy", "scikit-learn", "scanpy")
+PEAK_LIMIT_MB = 1500  # Binder's memory is the hard limit
+TOTAL_LIMIT_S = 15 * 60
+
+
+class PeakMemory(threading.Thread):
+    """Poll a process tree's resident memory and keep the maximum, in MB."""
+
+    def __init__(self, get_pid, interval=0.2):
+        super().__init__(daemon=True)
+        self.get_pid, self.interval = get_pid, interval
+        self.peak_mb, self.kernel_peak_mb, self.done = 0.0, 0.0, threading.Event()
+
+    def run(self):
+        while not self.done.is_set():
+            pid = self.get_pid()
+            if pid:
+                tree, kernel = tree_rss_mb(pid)
+                self.peak_mb = max(self.peak_mb, tree)
+                self.kernel_peak_mb = max(self.kernel_peak_mb, kernel)
+            self.done.wait(self.interval)
+
+
+def tree_rss_mb(pid):
+    """Resident MB of a process with all its children, and of the process alone."""
+    try:
+        parent = psutil.Process(pid)
+        processes = [parent] + parent.children(recursive=True)
+    except psutil.Error:
+        return 0.0, 0.0
+    sizes = []
+    for process in processes:
+        try:
+            sizes.append(process.memory_info().rss / 2**20)
+        except psutil.Error:
+            sizes.append(0.0)  # a child that exited between listing and reading
+    return sum(sizes), sizes[0]
+
+
+def kernel_pid(client):
+    """PID of the client's kernel process once it has started, else None."""
+    km = getattr(client, "km", None)
+    process = getattr(getattr(km, "provisioner", None), "process", None)
+    return getattr(process, "pid", None)
+
+
+def run_notebook(path, backend, timeout=1800):
+    """Execute one notebook in a fresh kernel; return its seconds, peak MB and results."""
+    notebook = nbformat.read(path, as_version=4)
+    with tempfile.TemporaryDirectory() as tmp:
+        results_file = Path(tmp) / "results.json"
+        env = dict(os.environ, KERAS_BACKEND=backend, COURSE_RESULTS=str(results_file))
+        client = NotebookClient(notebook, timeout=timeout, kernel_name="python3",
+                                resources={"metadata": {"path": str(path.parent)}})
+        monitor = PeakMemory(lambda: kernel_pid(client))
+        monitor.start()
+        start, error = time.perf_counter(), None
+        try:
+            client.execute(env=env)
+        except CellExecutionError as exc:
+            error = str(exc).strip().splitlines()[-1][:300]
+        finally:
+            seconds = time.perf_counter() - start
+            monitor.done.set()
+            monitor.join()
+        results = json.loads(results_file.read_text()) if results_file.is_file() else {}
+    entry = {"seconds": round(seconds, 1), "peak_rss_mb": round(monitor.peak_mb, 1),
+             "kernel_only_peak_rss_mb": round(monitor.kernel_peak_mb, 1), "results": results}
+    if error:
+        entry["error"] = error
+    return entry
+
+
+def versions():
+    """Installed versions of the libraries that shape the timings."""
+    found = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            pass
+    return found
+
+
+def run(backend, notebooks):
+    """Benchmark the notebooks on one backend; return the JSON document."""
+    document = {"backend": backend, "cores": psutil.cpu_count(logical=True),
+                "versions": versions(), "machine": platform.platform(),
+                "load_average_start": round(os.getloadavg()[0], 2), "notebooks": {}}
+    for path in notebooks:
+        entry = run_notebook(path, backend)
+        document["notebooks"][path.stem] = entry
+        status = f"ERROR {entry['error']}" if "error" in entry else "ok"
+        print(f"[{backend}] {path.stem}: {entry['seconds']:.0f}s, "
+              f"peak {entry['peak_rss_mb']:.0f} MB, {status}", flush=True)
+    document["load_average_end"] = round(os.getloadavg()[0], 2)
+    document["total_seconds"] = round(sum(e["seconds"] for e in document["notebooks"].values()), 1)
+    return document
+
+
+def _fmt_results(results):
+    return "<br>".join(f"{k} = {v:.4g}" for k, v in sorted(results.items())) or "–"
+
+
+def _check(ok):
+    return "yes" if ok else "**NO**"
+
+
+def markdown(documents):
+    """RESULTS.md: one table, one column group per backend, totals and checks below."""
+    backends = list(documents)
+    stems = sorted({s for d in documents.values() for s in d["notebooks"]})
+    first = documents[backends[0]]
+    lines = ["# Course benchmark", "",
+             f"Every notebook executed top to bottom in a fresh kernel by `benchmarks/run.py` "
+             f"on {first['cores']} cores ({first['machine']}). Seconds are wall time from "
+             f"kernel start to the last cell; peak MB is the kernel's resident memory, "
+             f"children included, polled every 0.2 s.", ""]
+    header = ["notebook"]
+    for b in backends:
+        header += [f"{b} s", f"{b} peak MB"]
+    header += [f"key results ({b})" for b in backends]
+    lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for stem in stems:
+        row, texts = [f"`{stem}`"], []
+        for b in backends:
+            entry = documents[b]["notebooks"].get(stem)
+            if entry is None:
+                row += ["–", "–"]
+                texts.append("not run")
+                continue
+            row += [f"{entry['seconds']:.0f}", f"{entry['peak_rss_mb']:.0f}"]
+            text = _fmt_results(entry["results"])
+            texts.append(f"**error**: {entry['error']}" if "error" in entry else text)
+        lines.append("| " + " | ".join(row + texts) + " |")
+    total = ["**total**"]
+    for b in backends:
+        notebooks = documents[b]["notebooks"].values()
+        total += [f"**{documents[b]['total_seconds']:.0f}**",
+                  f"max {max((e['peak_rss_mb'] for e in notebooks), default=0):.0f}"]
+    lines += ["| " + " | ".join(total + [""] * len(backends)) + " |", ""]
+    for b in backends:
+        doc = documents[b]
+        entries = doc["notebooks"]
+        if not entries:
+            continue
+        slowest = max(entries, key=lambda s: entries[s]["seconds"])
+        peak = max(e["peak_rss_mb"] for e in entries.values())
+        failed = [s for s, e in entries.items() if "error" in e]
+        share = entries[slowest]["seconds"] / max(doc["total_seconds"], 1e-9)
+        lines += [f"**{b}**: total {doc['total_seconds'] / 60:.1f} min "
+                  f"(under 15 min: {_check(doc['total_seconds'] < TOTAL_LIMIT_S)}); "
+                  f"largest peak {peak:.0f} MB (every notebook under {PEAK_LIMIT_MB} MB: "
+                  f"{_check(peak < PEAK_LIMIT_MB)}); slowest `{slowest}` "
+                  f"({share:.0%} of the total); failed: {', '.join(failed) or 'none'}; "
+                  f"load average {doc['load_average_start']} at start, "
+                  f"{doc['load_average_end']} at end.", ""]
+    for b in backends:  # memory of processes a notebook starts (e.g. a second backend)
+        for stem, e in documents[b]["notebooks"].items():
+            alone = e.get("kernel_only_peak_rss_mb", e["peak_rss_mb"])
+            if e["peak_rss_mb"] - alone > 50:
+                lines += [f"- {b}, `{stem}`: the kernel alone peaked at {alone:.0f} MB; "
+                          f"the rest of its {e['peak_rss_mb']:.0f} MB is child processes."]
+    lines.append("")
+    seen = {json.dumps(documents[b]["versions"], sort_keys=True) for b in backends}
+    for b in backends if len(seen) > 1 else backends[:1]:
+        label = f" ({b} run)" if len(seen) > 1 else ""
+        lines += [f"Versions{label}: " + ", ".join(
+            f"{k} {v}" for k, v in documents[b]["versions"].items()), ""]
+    return "\n".join(lines)
+
+
+def write_markdown():
+    """Render RESULTS.md from every results JSON present."""
+    documents = {b: json.loads(p.read_text()) for b, p in RESULT_FILES.items() if p.is_file()}
+    if documents:
+        (HERE / "RESULTS.md").write_text(markdown(documents), encoding="utf-8")
+
+
+def main(argv=None):
+    """Run the benchmark for one backend and refresh the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", default=os.environ.get("KERAS_BACKEND", "tensorflow"),
+                        choices=sorted(RESULT_FILES))
+    parser.add_argument("notebooks", nargs="*", type=Path)
+    args = parser.parse_args(argv)
+    notebooks = [p.resolve() for p in args.notebooks] or sorted(
+        (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    document = run(args.backend, notebooks)
+    RESULT_FILES[args.backend].write_text(json.dumps(document, indent=2) + "\n")
+    write_markdown()
+    print(f"wrote {RESULT_FILES[args.backend].relative_to(ROOT)} and benchmarks/RESULTS.md "
+          f"(total {document['total_seconds'] / 60:.1f} min)")
+    if any("error" in e for e in document["notebooks"].values()):
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
