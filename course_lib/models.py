@@ -1,5 +1,7 @@
 """Keras 3 model builders used across the course (backend-agnostic: keras.ops only)."""
 
+import math
+
 import keras
 from keras import layers
 
@@ -27,3 +29,383 @@ def build_mlp_functional(input_dim=784, hidden=(784,), dropout=0.4, n_classes=10
         x = layers.Dropout(dropout)(x)
     outputs = layers.Dense(n_classes, activation="softmax", name="digit")(x)
     return keras.Model(inputs, outputs, name=name)
+
+
+# --- Autoencoders and variational autoencoders (notebooks 03, 04 and 06) -------------------
+
+def _dense_stack(x, hidden, activation, dropout, prefix):
+    """Dense(+Dropout) layers applied in order to tensor x."""
+    for i, units in enumerate(hidden):
+        x = layers.Dense(units, activation=activation, name=f"{prefix}_dense{i + 1}")(x)
+        if dropout:
+            x = layers.Dropout(dropout, name=f"{prefix}_dropout{i + 1}")(x)
+    return x
+
+
+def build_autoencoder(input_dim=784, latent_dim=2, hidden=(512, 256), activation="relu",
+                      latent_activation=None, output_activation="sigmoid", dropout=0.0,
+                      code_l1=0.0, corruption=None, name="autoencoder"):
+    """Dense autoencoder with a mirrored decoder; returns (autoencoder, encoder, decoder).
+
+    ``code_l1 > 0`` adds an L1 activity penalty on the code (a sparse autoencoder);
+    ``corruption`` (e.g. an ImageCorruption layer) is applied to the autoencoder's input
+    during training only (a denoising autoencoder); the encoder itself never corrupts.
+    """
+    inputs = keras.Input(shape=(input_dim,), name="x")
+    h = _dense_stack(inputs, hidden, activation, dropout, "enc")
+    regularizer = keras.regularizers.L1(code_l1) if code_l1 else None
+    code = layers.Dense(latent_dim, activation=latent_activation, name="code",
+                        activity_regularizer=regularizer)(h)
+    encoder = keras.Model(inputs, code, name=f"{name}_encoder")
+
+    latent = keras.Input(shape=(latent_dim,), name="z")
+    h = _dense_stack(latent, tuple(reversed(hidden)), activation, dropout, "dec")
+    outputs = layers.Dense(input_dim, activation=output_activation, name="x_hat")(h)
+    decoder = keras.Model(latent, outputs, name=f"{name}_decoder")
+
+    x = inputs if corruption is None else corruption(inputs)
+    autoencoder = keras.Model(inputs, decoder(encoder(x)), name=name)
+    return autoencoder, encoder, decoder
+
+
+def build_vae_encoder(input_dim, latent_dim=2, hidden=(512, 256), activation="relu",
+                      dropout=0.0, name="encoder"):
+    """Dense encoder x -> (z_mean, z_log_var) of a diagonal Gaussian q(z|x)."""
+    inputs = keras.Input(shape=(input_dim,), name="x")
+    h = _dense_stack(inputs, hidden, activation, dropout, "enc")
+    z_mean = layers.Dense(latent_dim, name="z_mean")(h)
+    z_log_var = layers.Dense(latent_dim, name="z_log_var")(h)
+    return keras.Model(inputs, [z_mean, z_log_var], name=name)
+
+
+def build_vae_decoder(output_dim, latent_dim=2, hidden=(256, 512), activation="relu",
+                      dropout=0.0, output_activation="sigmoid", name="decoder"):
+    """Dense decoder z -> x_hat (hidden sizes in decoding order)."""
+    latent = keras.Input(shape=(latent_dim,), name="z")
+    h = _dense_stack(latent, hidden, activation, dropout, "dec")
+    outputs = layers.Dense(output_dim, activation=output_activation, name="x_hat")(h)
+    return keras.Model(latent, outputs, name=name)
+
+
+def reconstruction_loss(x, x_hat, likelihood="bernoulli"):
+    """Per-sample reconstruction term summed over features: BCE (nats) or squared error."""
+    x = keras.ops.convert_to_tensor(x)
+    x_hat = keras.ops.cast(x_hat, x.dtype)
+    if likelihood == "bernoulli":
+        per_feature = keras.ops.binary_crossentropy(x, x_hat)
+    elif likelihood == "gaussian":
+        per_feature = keras.ops.square(x - x_hat)
+    else:
+        raise ValueError(f"likelihood must be 'bernoulli' or 'gaussian', not {likelihood!r}")
+    return keras.ops.sum(keras.ops.reshape(per_feature, (keras.ops.shape(x)[0], -1)), axis=-1)
+
+
+def kl_to_prior(z_mean, z_log_var, prior_sd=1.0):
+    """Per-sample KL( N(z_mean, exp(z_log_var)) || N(0, prior_sd^2 I) ), summed over dims."""
+    prior_var = float(prior_sd) ** 2
+    kl = 0.5 * ((keras.ops.exp(z_log_var) + keras.ops.square(z_mean)) / prior_var
+                - 1.0 - z_log_var + math.log(prior_var))
+    return keras.ops.sum(kl, axis=-1)
+
+
+@keras.saving.register_keras_serializable(package="course_lib")
+class VAE(keras.Model):
+    """Variational autoencoder (Kingma & Welling 2013) with a beta-weighted KL term.
+
+    The encoder maps x to (z_mean, z_log_var), the decoder maps z to x_hat. Training
+    minimises, per sample and averaged over the batch,
+    ``reconstruction(x, decoder(z)) + beta * KL(q(z|x) || N(0, prior_sd^2 I))`` with
+    ``z = z_mean + exp(z_log_var / 2) * eps`` (the reparameterisation trick). The loss
+    is computed inside the model (``compute_loss``), so the built-in ``fit``,
+    ``evaluate``, validation data, callbacks and compiled metrics work on every backend.
+    Calling the model gives the deterministic reconstruction through ``z_mean``.
+    Validation/evaluation losses also sample z, so they estimate the same objective.
+    If ``fit`` gets targets ``y``, they are reconstructed instead of ``x`` (denoising).
+    """
+
+    def __init__(self, encoder, decoder, beta=1.0, prior_sd=1.0, likelihood="bernoulli",
+                 seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if likelihood not in ("bernoulli", "gaussian"):
+            raise ValueError(f"likelihood must be 'bernoulli' or 'gaussian', not {likelihood!r}")
+        self.encoder = encoder
+        self.decoder = decoder
+        self.beta = float(beta)
+        self.prior_sd = float(prior_sd)
+        self.likelihood = likelihood
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.reconstruction_loss_tracker = keras.metrics.Mean(name="reconstruction_loss")
+        self.kl_loss_tracker = keras.metrics.Mean(name="kl_loss")
+        # (z_mean, z_log_var) of the last forward pass, read by compute_loss in the same step
+        object.__setattr__(self, "_posterior", None)
+
+    @property
+    def latent_dim(self):
+        """Number of latent dimensions."""
+        return int(self.decoder.inputs[0].shape[-1])
+
+    def sample_z(self, z_mean, z_log_var):
+        """Reparameterised draw z = mean + sd * eps, eps ~ N(0, I)."""
+        eps = keras.random.normal(keras.ops.shape(z_mean), seed=self.seed_generator)
+        return z_mean + keras.ops.exp(0.5 * z_log_var) * eps
+
+    def call(self, inputs, training=False):
+        """Reconstruction: through a sampled z when training, through z_mean otherwise."""
+        z_mean, z_log_var = self.encoder(inputs, training=training)
+        object.__setattr__(self, "_posterior", (z_mean, z_log_var))
+        z = self.sample_z(z_mean, z_log_var) if training else z_mean
+        return self.decoder(z, training=training)
+
+    def loss_terms(self, target, x_hat, z_mean, z_log_var):
+        """Per-sample (reconstruction, KL) terms of the objective."""
+        return (reconstruction_loss(target, x_hat, self.likelihood),
+                kl_to_prior(z_mean, z_log_var, self.prior_sd))
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """Batch mean of reconstruction + beta * KL; updates the component trackers."""
+        if self._posterior is None:
+            z_mean, z_log_var = self.encoder(x, training=training)
+        else:
+            z_mean, z_log_var = self._posterior
+        object.__setattr__(self, "_posterior", None)
+        if not training:  # evaluation: y_pred went through z_mean; score a sampled z instead
+            y_pred = self.decoder(self.sample_z(z_mean, z_log_var), training=False)
+        target = x if y is None else y
+        recon, kl = self.loss_terms(target, y_pred, z_mean, z_log_var)
+        recon, kl = keras.ops.mean(recon), keras.ops.mean(kl)
+        total = recon + self.beta * kl
+        for loss in self.losses:  # e.g. weight or activity regularisers in the sub-models
+            total = total + keras.ops.sum(loss)
+        self.reconstruction_loss_tracker.update_state(recon)
+        self.kl_loss_tracker.update_state(kl)
+        return total
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        """Compiled metrics see (target, reconstruction); the target defaults to x."""
+        return super().compute_metrics(x, x if y is None else y, y_pred, sample_weight)
+
+    # -- convenience methods returning NumPy arrays ------------------------------------
+    def encode_distribution(self, x, batch_size=512):
+        """Posterior parameters (z_mean, z_log_var) as NumPy arrays."""
+        z_mean, z_log_var = self.encoder.predict(x, batch_size=batch_size, verbose=0)
+        return z_mean, z_log_var
+
+    def encode(self, x, batch_size=512):
+        """Latent means z_mean for x, as a NumPy array."""
+        return self.encode_distribution(x, batch_size=batch_size)[0]
+
+    def decode(self, z, batch_size=512):
+        """Decoded outputs for latent points z, as a NumPy array."""
+        import numpy as np
+
+        z = np.asarray(z, dtype="float32").reshape(-1, self.latent_dim)
+        return self.decoder.predict(z, batch_size=batch_size, verbose=0)
+
+    def reconstruct(self, x, batch_size=512):
+        """Deterministic reconstructions decode(encode(x)), as a NumPy array."""
+        return self.predict(x, batch_size=batch_size, verbose=0)
+
+    def generate(self, n, seed=0):
+        """n samples decoded from latent points drawn from the prior N(0, prior_sd^2 I)."""
+        import numpy as np
+
+        z = np.random.default_rng(seed).normal(0.0, self.prior_sd, size=(n, self.latent_dim))
+        return self.decode(z)
+
+    def get_config(self):
+        """Config with the serialised encoder and decoder."""
+        config = super().get_config()
+        config.update(
+            encoder=keras.saving.serialize_keras_object(self.encoder),
+            decoder=keras.saving.serialize_keras_object(self.decoder),
+            beta=self.beta, prior_sd=self.prior_sd, likelihood=self.likelihood,
+            seed=self.seed)
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        """Rebuild from get_config()."""
+        config = dict(config)
+        config["encoder"] = keras.saving.deserialize_keras_object(config["encoder"])
+        config["decoder"] = keras.saving.deserialize_keras_object(config["decoder"])
+        return cls(**config)
+
+
+def build_vae(input_dim, latent_dim=2, hidden=(512, 256), activation="relu", dropout=0.0,
+              output_activation="sigmoid", beta=1.0, prior_sd=1.0, likelihood="bernoulli",
+              seed=0, name="vae"):
+    """Dense VAE: encoder input_dim -> hidden -> (z_mean, z_log_var), mirrored decoder."""
+    encoder = build_vae_encoder(input_dim, latent_dim, hidden, activation, dropout,
+                                name=f"{name}_encoder")
+    decoder = build_vae_decoder(input_dim, latent_dim, tuple(reversed(hidden)), activation,
+                                dropout, output_activation, name=f"{name}_decoder")
+    vae = VAE(encoder, decoder, beta=beta, prior_sd=prior_sd, likelihood=likelihood,
+              seed=seed, name=name)
+    vae.build((None, input_dim))
+    return vae
+
+
+# ---------------------------------------------------------------- notebook 01: training by hand, backends
+def gradient_descent_line(x, y, learning_rate=0.1, steps=30, w=0.0, b=0.0):
+    """Fit y = w*x + b by full-batch gradient descent on the mean squared error, gradients by hand.
+
+    Returns a dict of NumPy arrays ``w``, ``b`` and ``loss`` with ``steps + 1`` entries
+    (the start, then after each update).
+    """
+    import numpy as np
+    from keras import ops
+
+    x = ops.convert_to_tensor(np.asarray(x, dtype="float32").ravel())
+    y = ops.convert_to_tensor(np.asarray(y, dtype="float32").ravel())
+    w, b = ops.convert_to_tensor(float(w)), ops.convert_to_tensor(float(b))
+    path = {"w": [], "b": [], "loss": []}
+    for step in range(steps + 1):
+        residual = w * x + b - y  # y_hat - y
+        path["w"].append(float(w))
+        path["b"].append(float(b))
+        path["loss"].append(float(ops.mean(residual**2)))
+        if step == steps:
+            break
+        # Chain rule: dL/dw = sum_i dL/dy_hat_i * dy_hat_i/dw = mean(2 * residual * x).
+        grad_w = ops.mean(2.0 * residual * x)
+        grad_b = ops.mean(2.0 * residual)
+        w, b = w - learning_rate * grad_w, b - learning_rate * grad_b
+    return {k: np.array(v) for k, v in path.items()}
+
+
+_BACKEND_MODULES = {"jax": "jax", "torch": "torch", "tensorflow": "tensorflow", "numpy": "numpy"}
+_PREDICT_SCRIPT = """
+import sys
+from pathlib import Path
+import numpy as np
+import keras
+folder = Path(sys.argv[1])
+model = keras.models.model_from_json((folder / "model.json").read_text())
+weights = np.load(folder / "weights.npz")
+model.set_weights([weights[f"arr_{i}"] for i in range(len(weights.files))])
+outputs = keras.ops.convert_to_numpy(model(np.load(folder / "x.npy"), training=False))
+np.save(folder / "out.npy", outputs)
+backend = keras.backend.backend()
+module = __import__(backend)
+print(f"Keras {keras.__version__} on {backend} {getattr(module, '__version__', '')}")
+"""
+
+
+def predict_on_backend(model, x, backend="jax", timeout=600):
+    """Outputs of ``model`` on ``x`` computed by another Keras backend in a fresh process.
+
+    The architecture (JSON) and the weights (NumPy arrays) are handed to a new Python
+    process started with ``KERAS_BACKEND=backend`` (a running process cannot switch
+    backends), which rebuilds the model and runs it. Returns a NumPy array, or ``None``
+    after printing why, if the backend is not installed or fails.
+    """
+    import importlib.util
+    import os
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    import numpy as np
+
+    module = _BACKEND_MODULES.get(backend, backend)
+    if importlib.util.find_spec(module) is None:
+        print(f"The '{backend}' backend is not installed in this environment, so this "
+              f"comparison is skipped (install it with: pip install {module}).")
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        (tmp / "model.json").write_text(model.to_json())
+        np.savez(tmp / "weights.npz", *[np.asarray(w) for w in model.get_weights()])
+        np.save(tmp / "x.npy", keras.ops.convert_to_numpy(x))
+        env = dict(os.environ, KERAS_BACKEND=backend, JAX_PLATFORMS="cpu",
+                   TF_CPP_MIN_LOG_LEVEL="3", PYTHONWARNINGS="ignore")
+        try:
+            done = subprocess.run(
+                [sys.executable, "-c", _PREDICT_SCRIPT, str(tmp)],
+                env=env, capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            print(f"The '{backend}' backend did not answer within {timeout} s; skipped.")
+            return None
+        if done.returncode != 0:
+            last = "\n".join(done.stderr.strip().splitlines()[-3:])
+            print(f"Running the model on the '{backend}' backend failed; skipped.\n{last}")
+            return None
+        print(f"Computed in a separate process by {done.stdout.strip()}")
+        return np.load(tmp / "out.npy")
+
+
+# --- Corrupted inputs for denoising and completion (notebook 03) ----------------------------
+
+def add_noise(x, sd=0.5, seed=0, clip=(0.0, 1.0)):
+    """Copy of x with Gaussian noise of standard deviation sd added, clipped to ``clip``."""
+    import numpy as np
+
+    noisy = np.asarray(x, dtype="float32") + np.random.default_rng(seed).normal(
+        0.0, sd, np.shape(x)).astype("float32")
+    return noisy if clip is None else np.clip(noisy, *clip)
+
+
+def mask_patch(x, size=12, side=28, seed=0):
+    """Copy of flattened square images with one random size x size patch set to 0, and the mask."""
+    import numpy as np
+
+    x = np.asarray(x, dtype="float32")
+    rng = np.random.default_rng(seed)
+    rows = rng.integers(0, side - size + 1, len(x))
+    cols = rng.integers(0, side - size + 1, len(x))
+    mask = np.zeros((len(x), side, side), dtype=bool)
+    for i, (r, c) in enumerate(zip(rows, cols)):
+        mask[i, r:r + size, c:c + size] = True
+    mask = mask.reshape(x.shape)
+    return np.where(mask, 0.0, x).astype("float32"), mask
+
+
+@keras.saving.register_keras_serializable(package="course_lib")
+class ImageCorruption(layers.Layer):
+    """Training-only corruption of flattened square images: noise on some, a blank patch on the rest.
+
+    Each image gets, with probability ``noise_fraction``, Gaussian noise (sd ``noise_sd``,
+    clipped to [0, 1]), otherwise a random ``patch`` x ``patch`` square set to 0. Fresh
+    corruption every batch; at inference (``training=False``) the layer passes x through.
+    """
+
+    def __init__(self, noise_sd=0.5, patch=12, side=28, noise_fraction=0.5, seed=None,
+                 **kwargs):
+        super().__init__(**kwargs)
+        self.noise_sd, self.patch, self.side = float(noise_sd), int(patch), int(side)
+        self.noise_fraction, self.seed = float(noise_fraction), seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, x, training=False):
+        """Corrupted x when training, x itself otherwise."""
+        if not training:
+            return x
+        ops, n, side = keras.ops, keras.ops.shape(x)[0], self.side
+        noise = keras.random.normal(ops.shape(x), stddev=self.noise_sd, seed=self.seed_generator)
+        noisy = ops.clip(x + noise, 0.0, 1.0)
+        corner = keras.random.randint((n, 2), 0, side - self.patch + 1, seed=self.seed_generator)
+        rows = ops.arange(side)[None, :, None]
+        cols = ops.arange(side)[None, None, :]
+        top, left = corner[:, 0, None, None], corner[:, 1, None, None]
+        inside = ((rows >= top) & (rows < top + self.patch)
+                  & (cols >= left) & (cols < left + self.patch))
+        masked = ops.where(ops.reshape(inside, (n, side * side)), ops.zeros_like(x), x)
+        use_noise = keras.random.uniform((n, 1), seed=self.seed_generator) < self.noise_fraction
+        return ops.where(use_noise, noisy, masked)
+
+    def get_config(self):
+        """Layer config."""
+        return {**super().get_config(), "noise_sd": self.noise_sd, "patch": self.patch,
+                "side": self.side, "noise_fraction": self.noise_fraction, "seed": self.seed}
+
+
+def images_to_tensor(images):
+    """uint8 images (n, h, w) -> float32 backend tensor (n, h*w) in [0, 1].
+
+    Converting once, from the small uint8 array, saves memory: ``fit`` and ``predict`` then
+    use the tensor as it is instead of copying a float NumPy array on every call.
+    """
+    flat = keras.ops.convert_to_tensor(images.reshape(len(images), -1))
+    return keras.ops.cast(flat, "float32") / 255.0

@@ -1,6 +1,7 @@
 """Notebook start-up: quiet logs, seeded randomness, projector-friendly figures."""
 
 import logging
+import random
 import warnings
 
 import matplotlib as mpl
@@ -28,12 +29,30 @@ def quiet_libraries():
         logging.getLogger(name).setLevel(logging.ERROR)
 
 
+def seed_everything(seed):
+    """Seed Python, NumPy and Keras's global seed generator (and TensorFlow on its backend)."""
+    import keras
+    import numpy as np
+
+    if keras.backend.backend() == "tensorflow":
+        keras.utils.set_random_seed(seed)
+        return
+    # keras.utils.set_random_seed imports TensorFlow whenever it is installed (~600 MB of
+    # kernel memory on another backend), so set the same global state without it.
+    from keras.src.backend.common import global_state
+
+    global_state.set_global_attribute("global_random_seed", seed)
+    global_state.set_global_attribute("global_seed_generator", None)
+    random.seed(seed)
+    np.random.seed(seed)
+
+
 def setup_notebook(seed=0):
     """Prepare a notebook: quiet logs, one seed for Python/NumPy/backend, readable figures."""
     quiet_libraries()
     import keras  # imported here so course_lib's environment variables apply first
 
-    keras.utils.set_random_seed(seed)
+    seed_everything(seed)
     mpl.rcParams.update(PROJECTOR_STYLE)
     print(f"Keras {keras.__version__} on the {keras.backend.backend()} backend, seed {seed}")
     return seed

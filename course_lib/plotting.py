@@ -17,7 +17,7 @@ def show_images(images, titles=None, ncols=10, size=1.3, cmap="gray_r", suptitle
             side = int(np.sqrt(images[i].size))
             ax.imshow(images[i].reshape(side, side), cmap=cmap, vmin=0, vmax=images.max())
             if titles is not None:
-                ax.set_title(str(titles[i]), fontsize=10)
+                ax.set_title(str(titles[i]), fontsize=12)
     if suptitle:
         fig.suptitle(suptitle)
     fig.tight_layout()

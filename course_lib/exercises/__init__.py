@@ -58,8 +58,9 @@ def exercise(title, hint=None):
         @functools.wraps(check)
         def run(answer=None, *args, **kwargs):
             if answer is None:
-                return Feedback(title, None, "replace the None in the exercise cell with "
-                                "your answer, run that cell, then this one.", hint)
+                return Feedback(title, None, "the exercise cell above still has its "
+                                "placeholder (None); write your answer there, run it, then "
+                                "run this cell again.", hint)
             try:
                 praise = check(answer, *args, **kwargs)
             except Incorrect as wrong:
