@@ -661,14 +661,15 @@ def plot_mean_cv(expression_by_name, min_mean=1e-3):
     """log10 CV against log10 mean per gene, one panel per matrix, with the Poisson slope -1/2.
 
     Each panel shows the genes, a running-median trend and the line CV = 1/sqrt(mean);
-    the title gives the fitted slope of the trend.
+    the title gives the fitted slope. Values are cells x genes matrices (on a count scale)
+    or precomputed ``(mean, cv)`` pairs from ``metrics.mean_cv``.
     """
     from course_lib.metrics import mean_cv, smooth_trend
 
     n = len(expression_by_name)
     fig, axes = plt.subplots(1, n, figsize=(5.6 * n, 4.8), squeeze=False, sharey=True)
     for k, (ax, (name, matrix)) in enumerate(zip(axes.flat, expression_by_name.items())):
-        mean, cv = mean_cv(matrix)
+        mean, cv = matrix if isinstance(matrix, tuple) else mean_cv(matrix)
         keep = (mean > min_mean) & (cv > 0)
         lm, lcv = np.log10(mean[keep]), np.log10(cv[keep])
         ax.scatter(lm, lcv, s=3, alpha=0.3, color=plt.cm.tab10(k))
@@ -678,7 +679,7 @@ def plot_mean_cv(expression_by_name, min_mean=1e-3):
         line = np.linspace(lm.min(), lm.max(), 20)
         ax.plot(line, -0.5 * line, "--", color=_COLORS["gen"], lw=2, label="Poisson: slope -1/2")
         ax.set_title(f"{name}  (fitted slope {slope:.2f})")
-        ax.set_xlabel("log10 mean expression")
+        ax.set_xlabel("log10 mean (count scale)")
         ax.legend(frameon=False, loc="lower left")
     axes.flat[0].set_ylabel("log10 coefficient of variation")
     fig.tight_layout()

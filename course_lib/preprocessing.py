@@ -8,11 +8,28 @@ def flatten_images(images):
     return images.reshape(len(images), -1).astype("float32") / 255.0
 
 
+def release_memory():
+    """Collect garbage and hand freed heap memory back to the OS (glibc's malloc_trim).
+
+    Parsing a data set leaves many small freed blocks that the C allocator would otherwise
+    keep; on a small machine that decides whether a notebook fits in memory.
+    """
+    import ctypes
+    import gc
+
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc (macOS, Windows): nothing to do
+        pass
+
+
 def log_normalize(adata, target_sum=1e4, hvg=None):
     """Library-size normalise, log1p, and optionally keep the ``hvg`` most variable genes.
 
     Works on a copy; raw counts stay in ``layers["counts"]``. Uses scanpy's
     ``normalize_total``/``log1p`` and the Seurat-flavour ``highly_variable_genes``.
+    Freed memory (e.g. from parsing the input) is returned to the OS afterwards.
     """
     import scanpy as sc
 
@@ -23,6 +40,7 @@ def log_normalize(adata, target_sum=1e4, hvg=None):
     if hvg:
         sc.pp.highly_variable_genes(adata, n_top_genes=hvg, flavor="seurat")
         adata = adata[:, adata.var["highly_variable"]].copy()
+    release_memory()
     return adata
 
 
@@ -40,3 +58,33 @@ def train_val_split(n, val_fraction=0.1, seed=0):
     order = np.random.default_rng(seed).permutation(n)
     n_val = int(round(n * val_fraction))
     return np.sort(order[n_val:]), np.sort(order[:n_val])
+
+
+def pca_coords(x, n_components=32, seed=0):
+    """Principal-component scores of the rows of ``x`` (centred, not scaled), float32."""
+    from sklearn.decomposition import PCA
+
+    return PCA(n_components, random_state=seed).fit_transform(np.asarray(x)).astype("float32")
+
+
+def pca_project(x_reference, x_query, n_components=2, seed=0):
+    """PCA fitted on ``x_reference``: scores of the reference rows and of ``x_query`` rows."""
+    from sklearn.decomposition import PCA
+
+    pca = PCA(n_components, random_state=seed).fit(np.asarray(x_reference))
+    return pca.transform(np.asarray(x_reference)), pca.transform(np.asarray(x_query))
+
+
+def umap_coords(x, n_neighbors=15, min_dist=0.3, seed=0):
+    """2-D UMAP of the rows of ``x``; seeded, hence single-threaded and reproducible.
+
+    The first call in a session compiles UMAP's numba code (about half a minute).
+    """
+    import warnings
+
+    import umap
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "n_jobs overridden by random_state" and numba notes
+        reducer = umap.UMAP(n_neighbors=n_neighbors, min_dist=min_dist, random_state=seed)
+        return reducer.fit_transform(np.asarray(x, dtype="float32"))

@@ -1,0 +1,153 @@
+"""Latent arithmetic, the single-cell VAE recipe and scGen-style prediction (course_lib.latent)."""
+
+import anndata as ad
+import numpy as np
+import pandas as pd
+import pytest
+
+from course_lib import latent
+from course_lib.schedules import WarmUpCosine, schedule_values
+
+
+def test_balanced_mean_weights_groups_equally():
+    z = np.array([[0.0], [0.0], [0.0], [10.0]])
+    labels = ["a", "a", "a", "b"]
+    assert latent.balanced_mean(z, labels)[0] == pytest.approx(5.0)
+    assert latent.balanced_mean(z)[0] == pytest.approx(2.5)
+
+
+def test_perturbation_vector_recovers_a_shared_shift_and_ignores_one_sided_types():
+    rng = np.random.default_rng(0)
+    shift = np.array([1.0, -2.0, 0.5])
+    types = np.repeat(["T", "B", "M", "X"], 50)
+    base = {"T": 0.0, "B": 3.0, "M": -4.0, "X": 100.0}
+    z = np.array([base[t] for t in types])[:, None] + rng.normal(0, 0.01, (200, 3))
+    condition = np.tile(["control", "stimulated"], 100)
+    z[condition == "stimulated"] += shift
+    # type X (far away) only appears as control: it must not leak into the vector
+    keep = ~((types == "X") & (condition == "stimulated"))
+    delta = latent.perturbation_vector(z[keep], condition[keep], types[keep])
+    np.testing.assert_allclose(delta, shift, atol=0.01)
+    with pytest.raises(ValueError):
+        latent.perturbation_vector(z[:2], ["control", "control"], ["T", "T"])
+
+
+def test_batch_shift_aligns_batches_despite_different_compositions():
+    rng = np.random.default_rng(1)
+    lines = np.array(["A"] * 80 + ["B"] * 20 + ["A"] * 20 + ["B"] * 80)
+    batch = np.array(["ref"] * 100 + ["other"] * 100)
+    centre = {"A": np.array([0.0, 0.0]), "B": np.array([5.0, 0.0])}
+    z = np.array([centre[c] for c in lines]) + rng.normal(0, 0.01, (200, 2))
+    z[batch == "other"] += [0.0, 3.0]  # the batch effect
+    shifted, shifts = latent.batch_shift(z, batch, "ref", labels=lines)
+    np.testing.assert_allclose(shifts["other"], [0.0, -3.0], atol=0.01)
+    np.testing.assert_allclose(shifts["ref"], 0.0)
+    np.testing.assert_allclose(shifted[batch == "other"].mean(0),
+                               [4.0, 0.0], atol=0.02)  # 20 A + 80 B, now at the A/B centres
+    # without labels the plain means differ by composition too, so the shift is wrong in x
+    _, naive = latent.batch_shift(z, batch, "ref")
+    assert abs(naive["other"][0]) > 2
+    with pytest.raises(ValueError):
+        latent.batch_shift(z, batch, "missing")
+
+
+def test_interpolation_and_projection():
+    path = latent.interpolate([0, 0], [2, 4], n_steps=5)
+    np.testing.assert_allclose(path, [[0, 0], [0.5, 1], [1, 2], [1.5, 3], [2, 4]])
+    t = latent.project_on_path(path, [0, 0], [2, 4])
+    np.testing.assert_allclose(t, np.linspace(0, 1, 5))
+
+
+def test_warm_up_schedule_rises_then_decays():
+    schedule = WarmUpCosine(peak=1e-3, warmup_steps=10, total_steps=50, initial=1e-5, final=1e-4)
+    lr = schedule_values(schedule, 60)
+    assert lr[0] == pytest.approx(1e-5)
+    assert np.all(np.diff(lr[:11]) > 0) and lr[10] == pytest.approx(1e-3, rel=1e-4)
+    assert np.all(np.diff(lr[10:51]) <= 1e-12)
+    assert lr[50] == pytest.approx(1e-4, rel=1e-4) and lr[59] == pytest.approx(1e-4, rel=1e-4)
+    assert WarmUpCosine.from_config(schedule.get_config()).get_config() == schedule.get_config()
+    with pytest.raises(ValueError):
+        WarmUpCosine(warmup_steps=10, total_steps=10)
+
+
+def test_cell_batches_cover_every_cell_once_per_epoch():
+    x = np.arange(20, dtype="float32")[:, None]
+    batches = latent.CellBatches(x, np.arange(3, 20), batch_size=5, seed=0)
+    assert len(batches) == 4
+    seen = np.concatenate([batches[i][:, 0] for i in range(len(batches))])
+    assert sorted(seen) == list(range(3, 20))
+
+
+def _toy_perturbation_data(n_genes=40, seed=0):
+    """Three cell types, control vs stimulated; stimulation raises the first 10 genes unevenly."""
+    rng = np.random.default_rng(seed)
+    profiles = rng.gamma(1.0, 1.0, size=(3, n_genes))
+    rows, obs = [], []
+    for t, name in enumerate(["T", "B", "M"]):
+        for condition in ("control", "stimulated"):
+            mean = profiles[t].copy()
+            if condition == "stimulated":
+                mean[:10] += np.linspace(1.0, 4.0, 10)
+            rows.append(np.clip(mean + rng.normal(0, 0.3, size=(60, n_genes)), 0, None))
+            obs += [(name, condition)] * 60
+    obs = pd.DataFrame(obs, columns=["cell_type", "condition"],
+                       index=[f"c{i}" for i in range(len(obs))])
+    return ad.AnnData(np.vstack(rows).astype("float32"), obs=obs,
+                      var=pd.DataFrame(index=[f"g{i}" for i in range(n_genes)]))
+
+
+def test_predict_perturbation_never_trains_on_the_held_out_cells():
+    adata = _toy_perturbation_data()
+    result = latent.predict_perturbation(adata, "cell_type", "condition", "B", n_degs=10,
+                                         epochs=40, batch_size=32, progress=False,
+                                         hidden=(32, 16), latent_dim=4)
+    held = (adata.obs["cell_type"] == "B") & (adata.obs["condition"] == "stimulated")
+    assert not result.train_cells[held.to_numpy()].any()
+    assert result.train_cells[~held.to_numpy()].all()
+    assert result.real.shape == (60, 40) and result.predicted.shape == (60, 40)
+    assert set(result.degs) <= set(adata.var_names) and len(result.degs) == 10
+    assert set(result.degs) <= {f"g{i}" for i in range(10)}  # the stimulated genes
+    r2 = result.r2
+    # gene-space arithmetic is exact for an additive toy effect; control cells are worse
+    assert r2["gene_space_top"] > r2["control_top"]
+    assert 0 <= r2["vae_all"] <= 1
+    assert list(result.table().columns) == ["all genes", "top DEGs"]
+    with pytest.raises(ValueError):
+        latent.predict_perturbation(adata, "cell_type", "condition", "missing")
+
+
+def test_train_sc_vae_uses_the_recipe_and_early_stopping():
+    x = np.random.default_rng(0).gamma(1.0, 1.0, size=(120, 30)).astype("float32")
+    vae, history, (train_idx, val_idx) = latent.train_sc_vae(x, epochs=3, batch_size=32,
+                                                             progress=False)
+    assert vae.latent_dim == 32 and vae.beta == pytest.approx(0.1)
+    assert vae.prior_sd == pytest.approx(0.8) and vae.likelihood == "gaussian"
+    assert len(train_idx) == 108 and len(val_idx) == 12
+    assert not set(train_idx) & set(val_idx)
+    assert {"loss", "val_loss", "cell_correlation"} <= set(history.history)
+    assert vae.decode(np.zeros((2, 32))).min() >= 0  # relu output
+    assert vae.optimizer.amsgrad
+
+
+def test_memory_light_inference_matches_the_vae_methods():
+    x = np.random.default_rng(3).gamma(1.0, 1.0, size=(70, 12)).astype("float32")
+    vae = latent.build_sc_vae(12, 3, 2, hidden=(8,), latent_dim=3)
+    np.testing.assert_allclose(latent.encode(vae, x, batch_size=32), vae.encode(x), atol=1e-5)
+    mean, log_var = latent.encode_distribution(vae, x, batch_size=32)
+    np.testing.assert_allclose(log_var, vae.encode_distribution(x)[1], atol=1e-5)
+    z = np.random.default_rng(4).normal(size=(9, 3))
+    np.testing.assert_allclose(latent.decode(vae, z), vae.decode(z), atol=1e-5)
+    np.testing.assert_allclose(latent.reconstruct(vae, x), vae.reconstruct(x), atol=1e-5)
+    np.testing.assert_allclose(latent.generate(vae, 5, seed=1), vae.generate(5, seed=1), atol=1e-5)
+    near = latent.sample_near(vae, x[:10], 20, seed=0)
+    assert near.shape == (20, 12) and near.min() >= 0
+
+
+def test_train_sc_vae_sees_only_the_given_cells():
+    x = np.random.default_rng(5).gamma(1.0, 1.0, size=(100, 15)).astype("float32")
+    keep = np.arange(100) % 4 != 0  # every fourth cell is held out
+    _, _, (train_idx, val_idx) = latent.train_sc_vae(x, cells=keep, epochs=1, batch_size=32,
+                                                     progress=False, hidden=(8,), latent_dim=2)
+    used = np.concatenate([train_idx, val_idx])
+    assert sorted(used) == list(np.flatnonzero(keep))
+    assert len(val_idx) == round(0.1 * keep.sum())

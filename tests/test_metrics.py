@@ -1,0 +1,108 @@
+"""Latent-space, batch-mixing, denoising and perturbation metrics (course_lib.metrics)."""
+
+import numpy as np
+import pytest
+
+from course_lib import metrics
+
+RNG = np.random.default_rng(0)
+
+
+def _blobs(n_per=40, k=3, d=5, spread=0.3, seed=0):
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(0, 5, size=(k, d))
+    labels = np.repeat(np.arange(k), n_per)
+    return centres[labels] + rng.normal(0, spread, size=(k * n_per, d)), labels
+
+
+def test_separated_blobs_score_high_and_noise_scores_low():
+    x, labels = _blobs()
+    good = metrics.latent_quality(x, labels)
+    assert good["asw"] > 0.8 and good["nmi"] > 0.95 and good["ari"] > 0.95
+    noise = metrics.latent_quality(RNG.normal(size=x.shape), labels)
+    assert abs(noise["asw"]) < 0.1 and noise["ari"] < 0.1
+
+
+def test_kmeans_agreement_takes_string_labels():
+    x, labels = _blobs(k=2)
+    names = np.where(labels == 0, "B", "CD4T")
+    assert metrics.kmeans_agreement(x, names)["ari"] == pytest.approx(1.0)
+
+
+def test_batch_entropy_is_high_when_mixed_and_low_when_separated():
+    x, labels = _blobs(k=2, n_per=60)
+    mixed_batches = np.tile([0, 1], 60)  # every blob holds both batches
+    separated_batches = labels  # batch == blob
+    mixed = metrics.batch_entropy(x, mixed_batches, k=20)
+    separated = metrics.batch_entropy(x, separated_batches, k=20)
+    assert mixed > 0.9 and separated < 0.1
+    assert metrics.batch_entropy(x, np.zeros(len(x)), k=20) == 0.0
+
+
+def test_per_cell_correlation_matches_numpy():
+    a, b = RNG.random((6, 30)), RNG.random((6, 30))
+    expected = [np.corrcoef(a[i], b[i])[0, 1] for i in range(6)]
+    np.testing.assert_allclose(metrics.per_cell_correlation(a, b), expected)
+    np.testing.assert_allclose(metrics.per_cell_correlation(a, 2 * a + 1), 1.0)
+
+
+def test_poisson_counts_have_the_poisson_slope():
+    means = np.logspace(-0.5, 1.5, 200)
+    counts = np.random.default_rng(1).poisson(means, size=(4000, 200))
+    slope = metrics.trend_slope(counts)
+    assert slope == pytest.approx(-0.5, abs=0.05)
+    mean, cv = metrics.mean_cv(counts)
+    np.testing.assert_allclose(cv, 1 / np.sqrt(mean), rtol=0.1)
+
+
+def test_smooth_trend_follows_a_line():
+    x = np.linspace(0, 10, 500)
+    centres, medians = metrics.smooth_trend(x, 2 * x + 1, n_bins=10)
+    np.testing.assert_allclose(medians, 2 * centres + 1, atol=1e-9)
+
+
+def test_mask_nonzero_hides_only_nonzero_entries():
+    x = RNG.poisson(0.5, size=(50, 40)).astype("float32")
+    masked, mask = metrics.mask_nonzero(x, 0.1, seed=3)
+    assert mask.sum() == round(0.1 * np.count_nonzero(x))
+    assert np.all(x[mask] > 0) and np.all(masked[mask] == 0)
+    np.testing.assert_array_equal(masked[~mask], x[~mask])
+    again, mask_again = metrics.mask_nonzero(x, 0.1, seed=3)
+    np.testing.assert_array_equal(mask, mask_again)
+    err = metrics.masked_error(x, x + 0.5, mask)
+    assert err["median_abs_error"] == pytest.approx(0.5) and err["correlation"] == pytest.approx(1)
+
+
+def test_r2_mean_is_squared_pearson_of_gene_means():
+    real = RNG.random((30, 20))
+    predicted = RNG.random((10, 20))
+    expected = np.corrcoef(predicted.mean(0), real.mean(0))[0, 1] ** 2
+    assert metrics.r2_mean(predicted, real) == pytest.approx(expected)
+    # a scaled and shifted prediction is perfect under this R^2
+    assert metrics.r2_mean(3 * real + 1, real) == pytest.approx(1.0)
+    genes = np.arange(20) < 5
+    expected_top = np.corrcoef(predicted.mean(0)[:5], real.mean(0)[:5])[0, 1] ** 2
+    assert metrics.r2_mean(predicted, real, genes) == pytest.approx(expected_top)
+
+
+def test_split_half_ceiling_is_high_for_a_consistent_population():
+    profile = np.linspace(0, 5, 100)
+    cells = profile + np.random.default_rng(2).normal(0, 0.5, size=(300, 100))
+    assert metrics.split_half_r2(cells) > 0.95
+
+
+def test_cell_correlation_metric_averages_per_cell_pearson():
+    a, b = RNG.random((4, 10)).astype("float32"), RNG.random((4, 10)).astype("float32")
+    metric = metrics.cell_correlation_metric()
+    metric.update_state(a, b)
+    expected = metrics.per_cell_correlation(a, b).mean()
+    assert float(metric.result()) == pytest.approx(expected, abs=1e-5)
+
+
+def test_mean_cv_from_log_matches_the_count_scale():
+    counts = np.random.default_rng(4).poisson(3.0, size=(200, 30)).astype("float32")
+    log = np.log1p(counts * 2.0)
+    mean, cv = metrics.mean_cv(log, from_log=True, scale=0.5, chunk=7)
+    expected_mean, expected_cv = metrics.mean_cv(counts)
+    np.testing.assert_allclose(mean, expected_mean, rtol=1e-5)
+    np.testing.assert_allclose(cv, expected_cv, rtol=1e-5)
