@@ -593,12 +593,20 @@ def plot_roc_curves(results, title="classifier two-sample test"):
     return fig
 
 
-def plot_real_generated_embedding(coords, is_generated, real_labels=None, s=6,
-                                  title="real and generated cells, one embedding"):
-    """2-D embedding of real and generated cells: overlay, plus real cells by label."""
+def plot_real_generated_embedding(coords, is_generated, real_labels=None, generated_labels=None,
+                                  s=6, title="real and generated cells, one embedding"):
+    """2-D embedding of real and generated cells: overlay, then each set by its labels.
+
+    The label panels share one colour per label, so a generated cell of a given type can
+    be checked against the real cells of that type.
+    """
     coords, is_generated = np.asarray(coords), np.asarray(is_generated, dtype=bool)
-    panels = 1 if real_labels is None else 2
-    fig, axes = plt.subplots(1, panels, figsize=(6.2 * panels + (1.6 if panels == 2 else 0), 5.2),
+    label_sets = [(name, mask, np.asarray(labels)) for name, mask, labels in
+                  (("real cells by cell type", ~is_generated, real_labels),
+                   ("generated cells by requested type", is_generated, generated_labels))
+                  if labels is not None]
+    fig, axes = plt.subplots(1, 1 + len(label_sets),
+                             figsize=(5.6 * (1 + len(label_sets)) + 1.8 * bool(label_sets), 5.2),
                              squeeze=False)
     ax = axes[0, 0]
     order = np.random.default_rng(0).permutation(len(coords))  # no group drawn on top
@@ -607,30 +615,52 @@ def plot_real_generated_embedding(coords, is_generated, real_labels=None, s=6,
     for color, name in ((_COLORS["enc"], "real (held out)"), (_COLORS["gen"], "generated")):
         ax.scatter([], [], s=30, color=color, label=name)
     ax.legend(frameon=False, loc="best")
-    ax.set_xticks([])
-    ax.set_yticks([])
     ax.set_title(title)
-    if real_labels is not None:
-        plot_embedding(coords[~is_generated], np.asarray(real_labels), ax=axes[0, 1], s=s,
-                       title="real cells by cell type", cmap="tab20")
+    categories = sorted(set().union(*[set(labels.tolist()) for _, _, labels in label_sets]))
+    palette = {c: plt.get_cmap("tab20")(k % 20) for k, c in enumerate(categories)}
+    for k, (name, mask, labels) in enumerate(label_sets):
+        ax = axes[0, k + 1]
+        ax.scatter(coords[:, 0], coords[:, 1], s=s, color="0.9")
+        points = coords[mask]
+        for category in categories:
+            hit = labels == category
+            ax.scatter(points[hit, 0], points[hit, 1], s=s, color=palette[category],
+                       label=category)
+        ax.set_title(name)
+        if k == len(label_sets) - 1:
+            ax.legend(markerscale=2.5, frameon=False, fontsize=9, loc="center left",
+                      bbox_to_anchor=(1.0, 0.5))
+    for ax in axes.flat:
+        ax.set_xticks([])
+        ax.set_yticks([])
     fig.tight_layout()
     return fig
 
 
-def plot_gene_moments(table, highlight=(), title=None):
-    """Per-gene mean and variance, generated against real (a ``gene_moments`` table)."""
-    fig, axes = plt.subplots(1, 2, figsize=(10.5, 4.8))
+def plot_gene_moments(table, highlight=(), title=None, log=True, floor=1e-3):
+    """Per-gene mean and variance, generated against real (a ``gene_moments`` table).
+
+    On log axes (default) values below ``floor`` are drawn at the floor.
+    """
+    fig, axes = plt.subplots(1, 2, figsize=(11, 5))
     for ax, stat in zip(axes, ("mean", "var")):
-        real, gen = table[f"{stat} real"].to_numpy(), table[f"{stat} generated"].to_numpy()
-        ax.scatter(real, gen, s=8, alpha=0.4, color=_COLORS["enc"], label="all genes")
-        top = max(real.max(), gen.max()) * 1.05
-        ax.plot([0, top], [0, top], color="0.4", ls="--", lw=1.5)
-        for gene in highlight:
-            if gene in table.index:
-                x, y = table.loc[gene, f"{stat} real"], table.loc[gene, f"{stat} generated"]
-                ax.scatter([x], [y], s=40, color=_COLORS["gen"])
-                ax.annotate(gene, (x, y), xytext=(4, 3), textcoords="offset points", fontsize=10)
+        real = table[f"{stat} real"].to_numpy(dtype=float)
+        gen = table[f"{stat} generated"].to_numpy(dtype=float)
         r = np.corrcoef(real, gen)[0, 1]
+        if log:
+            real, gen = np.maximum(real, floor), np.maximum(gen, floor)
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+        ax.scatter(real, gen, s=8, alpha=0.4, color=_COLORS["enc"], label="all genes")
+        low, top = min(real.min(), gen.min()) * 0.8, max(real.max(), gen.max()) * 1.25
+        ax.plot([low, top], [low, top], color="0.4", ls="--", lw=1.5)
+        names = list(table.index)
+        for gene in highlight:
+            if gene in names:
+                i = names.index(gene)
+                ax.scatter([real[i]], [gen[i]], s=40, color=_COLORS["gen"])
+                ax.annotate(gene, (real[i], gen[i]), xytext=(4, -10), textcoords="offset points",
+                            fontsize=10)
         ax.set_title(f"{'mean' if stat == 'mean' else 'variance'} per gene  (r = {r:.3f})")
         ax.set_xlabel("real (held out)")
         ax.set_ylabel("generated")
