@@ -13,6 +13,9 @@ export TF_ENABLE_ONEDNN_OPTS := 0
 export KERAS_BACKEND ?= tensorflow
 export PYTHONWARNINGS := ignore::DeprecationWarning,ignore::FutureWarning
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
+# Cap glibc's malloc arenas (one per busy thread by default): TensorFlow's thread pools
+# otherwise leave a training kernel 300-500 MB larger. Binder's `start` script sets it too.
+export MALLOC_ARENA_MAX := 2
 
 .PHONY: setup student lab test unit notebooks clean
 

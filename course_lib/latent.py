@@ -72,7 +72,8 @@ def train_sc_vae(x, cells=None, epochs=60, batch_size=128, val_fraction=0.1, pat
     loss (best weights restored); no other row of ``x`` is ever seen. Returns
     ``(vae, history, (train_idx, val_idx))`` with row indices into ``x``.
     """
-    from course_lib.preprocessing import release_memory, train_val_split
+    from course_lib.memory import release_memory
+    from course_lib.preprocessing import train_val_split
     from course_lib.training import ProgressLine
 
     x = np.asarray(x, dtype="float32")
@@ -143,34 +144,41 @@ def generate(vae, n, seed=0):
 
 
 # ---------------------------------------------------------------- latent arithmetic
-def balanced_mean(z, labels=None):
+def balanced_mean(z, labels=None, rows=None):
     """Mean of ``z`` giving every label group equal weight (the plain mean if labels is None).
 
     This is the expectation of scGen's balanced sampling, without its randomness: a
-    frequent cell type does not dominate the mean vector.
+    frequent cell type does not dominate the mean vector. ``rows`` (a boolean mask)
+    restricts it to some rows without copying ``z``; sums are accumulated in float64.
     """
-    z = np.asarray(z, dtype=np.float64)
+    z = np.asarray(z)
+    rows = np.ones(len(z), bool) if rows is None else np.asarray(rows, dtype=bool)
     if labels is None:
-        return z.mean(0)
+        return z[rows].mean(0, dtype=np.float64)
     labels = np.asarray(labels).astype(str)
-    return np.mean([z[labels == g].mean(0) for g in np.unique(labels)], axis=0)
+    return np.mean([z[rows & (labels == g)].mean(0, dtype=np.float64)
+                    for g in np.unique(labels[rows])], axis=0)
 
 
-def perturbation_vector(z, condition, cell_type, control="control", stimulated="stimulated"):
+def perturbation_vector(z, condition, cell_type, control="control", stimulated="stimulated",
+                        rows=None):
     """scGen's delta: balanced mean of stimulated minus control cells, in z's space.
 
     Only cell types seen in both conditions count, so a type with a single condition
-    (e.g. the held-out one) cannot bias either mean.
+    (e.g. the held-out one) cannot bias either mean. ``rows`` (a boolean mask) limits
+    the computation to those cells, e.g. the training cells.
     """
-    z = np.asarray(z, dtype=np.float64)
+    z = np.asarray(z)
     condition = np.asarray(condition).astype(str)
     cell_type = np.asarray(cell_type).astype(str)
-    both = (set(cell_type[condition == control]) & set(cell_type[condition == stimulated]))
+    rows = np.ones(len(z), bool) if rows is None else np.asarray(rows, dtype=bool)
+    both = (set(cell_type[rows & (condition == control)])
+            & set(cell_type[rows & (condition == stimulated)]))
     if not both:
         raise ValueError("no cell type is present in both conditions")
-    use = np.isin(cell_type, sorted(both))
-    ctrl, stim = use & (condition == control), use & (condition == stimulated)
-    return balanced_mean(z[stim], cell_type[stim]) - balanced_mean(z[ctrl], cell_type[ctrl])
+    use = rows & np.isin(cell_type, sorted(both))
+    return (balanced_mean(z, cell_type, use & (condition == stimulated))
+            - balanced_mean(z, cell_type, use & (condition == control)))
 
 
 def batch_shift(z, batches, reference, labels=None):
@@ -321,9 +329,9 @@ def predict_perturbation(adata, cell_type_key, condition_key, held_out, control=
         vae, history, _ = train_sc_vae(x, cells=np.flatnonzero(train), seed=seed, **train_kwargs)
 
     z = encode(vae, x)
-    delta = perturbation_vector(z[train], cond[train], types[train], control, stimulated)
+    delta = perturbation_vector(z, cond, types, control, stimulated, rows=train)
     predicted = decode(vae, z[is_source] + delta)
-    gene_delta = perturbation_vector(x[train], cond[train], types[train], control, stimulated)
+    gene_delta = perturbation_vector(x, cond, types, control, stimulated, rows=train)
     gene_space = np.clip(x[is_source] + gene_delta, 0, None).astype("float32")
 
     degs = top_de_genes(adata[types == held_out], condition_key, stimulated, control, n_degs)

@@ -8,22 +8,6 @@ def flatten_images(images):
     return images.reshape(len(images), -1).astype("float32") / 255.0
 
 
-def release_memory():
-    """Collect garbage and hand freed heap memory back to the OS (glibc's malloc_trim).
-
-    Parsing a data set leaves many small freed blocks that the C allocator would otherwise
-    keep; on a small machine that decides whether a notebook fits in memory.
-    """
-    import ctypes
-    import gc
-
-    gc.collect()
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc (macOS, Windows): nothing to do
-        pass
-
-
 def log_normalize(adata, target_sum=1e4, hvg=None):
     """Library-size normalise, log1p, and optionally keep the ``hvg`` most variable genes.
 
@@ -32,6 +16,8 @@ def log_normalize(adata, target_sum=1e4, hvg=None):
     Freed memory (e.g. from parsing the input) is returned to the OS afterwards.
     """
     import scanpy as sc
+
+    from course_lib.memory import release_memory
 
     adata = adata.copy()
     adata.layers["counts"] = adata.X.copy()

@@ -14,6 +14,7 @@ def test_balanced_mean_weights_groups_equally():
     labels = ["a", "a", "a", "b"]
     assert latent.balanced_mean(z, labels)[0] == pytest.approx(5.0)
     assert latent.balanced_mean(z)[0] == pytest.approx(2.5)
+    assert latent.balanced_mean(z, labels, rows=[True, True, False, False])[0] == 0.0
 
 
 def test_perturbation_vector_recovers_a_shared_shift_and_ignores_one_sided_types():
@@ -28,6 +29,8 @@ def test_perturbation_vector_recovers_a_shared_shift_and_ignores_one_sided_types
     keep = ~((types == "X") & (condition == "stimulated"))
     delta = latent.perturbation_vector(z[keep], condition[keep], types[keep])
     np.testing.assert_allclose(delta, shift, atol=0.01)
+    # rows= selects the same cells without copying z
+    np.testing.assert_allclose(latent.perturbation_vector(z, condition, types, rows=keep), delta)
     with pytest.raises(ValueError):
         latent.perturbation_vector(z[:2], ["control", "control"], ["T", "T"])
 
