@@ -6,7 +6,8 @@ results the notebook recorded with ``course_lib.results.record`` (collected thro
 COURSE_RESULTS file, one per notebook). Writes a JSON file per backend and re-renders
 benchmarks/RESULTS.md from every JSON present, so a TensorFlow and a JAX run sit side by side.
 
-Usage: python benchmarks/run.py [--backend tensorflow|jax] [NOTEBOOK.ipynb ...]
+Usage: python benchmarks/run.py [--backend tensorflow|jax] [--merge] [NOTEBOOK.ipynb ...]
+(``--merge`` re-measures only the notebooks named and keeps the others' entries.)
 """
 
 import argparse
@@ -128,6 +129,14 @@ def run(backend, notebooks):
     return document
 
 
+def merge(old, new):
+    """``new``'s measurements on top of ``old``'s entries for the notebooks not re-run."""
+    notebooks = {**old["notebooks"], **new["notebooks"]}
+    merged = {**new, "notebooks": dict(sorted(notebooks.items()))}
+    merged["total_seconds"] = round(sum(e["seconds"] for e in notebooks.values()), 1)
+    return merged
+
+
 def _fmt_results(results):
     return "<br>".join(f"{k} = {v:.4g}" for k, v in sorted(results.items())) or "–"
 
@@ -212,11 +221,15 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", default=os.environ.get("KERAS_BACKEND", "tensorflow"),
                         choices=sorted(RESULT_FILES))
+    parser.add_argument("--merge", action="store_true",
+                        help="keep the entries of notebooks not run this time")
     parser.add_argument("notebooks", nargs="*", type=Path)
     args = parser.parse_args(argv)
     notebooks = [p.resolve() for p in args.notebooks] or sorted(
         (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     document = run(args.backend, notebooks)
+    if args.merge and RESULT_FILES[args.backend].is_file():
+        document = merge(json.loads(RESULT_FILES[args.backend].read_text()), document)
     RESULT_FILES[args.backend].write_text(json.dumps(document, indent=2) + "\n")
     write_markdown()
     print(f"wrote {RESULT_FILES[args.backend].relative_to(ROOT)} and benchmarks/RESULTS.md "
