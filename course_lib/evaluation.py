@@ -16,12 +16,6 @@ import numpy as np
 
 
 # ---------------------------------------------------------------- classifier two-sample test
-def _pca(x, n_components, seed=0):
-    from sklearn.decomposition import PCA
-
-    return PCA(n_components=n_components, random_state=seed).fit_transform(x)
-
-
 def classifier_two_sample_test(real, generated, n_estimators=100, n_components=None, folds=5,
                                seed=0, return_scores=False):
     """Cross-validated ROC AUC of a random forest telling ``real`` rows from ``generated`` rows.
@@ -35,11 +29,13 @@ def classifier_two_sample_test(real, generated, n_estimators=100, n_components=N
     from sklearn.metrics import roc_auc_score
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
+    from course_lib.preprocessing import pca_coords
+
     real, generated = np.asarray(real, dtype="float32"), np.asarray(generated, dtype="float32")
     x = np.vstack([real.reshape(len(real), -1), generated.reshape(len(generated), -1)])
     labels = np.r_[np.ones(len(real), int), np.zeros(len(generated), int)]
     if n_components:
-        x = _pca(x, n_components, seed)
+        x = pca_coords(x, n_components, seed)
     forest = RandomForestClassifier(n_estimators=n_estimators, min_samples_leaf=2,
                                     random_state=seed, n_jobs=1)
     splits = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
@@ -157,8 +153,7 @@ def gene_moments(real, generated, gene_names, genes=None):
 
     real, generated = np.asarray(real), np.asarray(generated)
     names = list(gene_names)
-    index = [names.index(g) for g in genes] if genes is not None else range(len(names))
-    index = list(index)
+    index = [names.index(g) for g in genes] if genes is not None else list(range(len(names)))
     return pd.DataFrame({
         "mean real": real[:, index].mean(0), "mean generated": generated[:, index].mean(0),
         "var real": real[:, index].var(0), "var generated": generated[:, index].var(0),

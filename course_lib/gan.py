@@ -434,20 +434,6 @@ def decaying_adam(learning_rate, decay_steps, final_fraction=0.1, beta_1=0.5, be
     return keras.optimizers.Adam(schedule, beta_1=beta_1, beta_2=beta_2)
 
 
-# ---------------------------------------------------------------- expression data
-def snap_to_counts(values, library_sizes, target_sum=1e4):
-    """Round log-normalised values to those whole UMI counts can give, per cell.
-
-    A real cell with library size L only takes values log1p(k * target_sum / L) for whole
-    k; a generator's continuous output does not. Each row is turned back into counts at
-    its library size, rounded, and log-normalised again (scGAN similarly rescales its
-    output to a library size).
-    """
-    library = np.asarray(library_sizes, dtype="float64").reshape(-1, 1)
-    counts = np.rint(np.expm1(np.asarray(values, dtype="float64")) * library / target_sum)
-    return np.log1p(np.maximum(counts, 0) * target_sum / library).astype("float32")
-
-
 # ---------------------------------------------------------------- callbacks
 class SampleSnapshots(keras.callbacks.Callback):
     """Generator outputs for fixed noise at chosen epochs (0 = before training), to watch a GAN.

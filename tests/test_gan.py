@@ -119,15 +119,6 @@ def test_sample_snapshots_and_generate():
     assert a.shape == (5, 2) and np.array_equal(a, b)
 
 
-def test_snap_to_counts_gives_values_whole_counts_can_give():
-    library = np.array([1000.0, 5000.0])
-    values = np.log1p(np.array([[0.3, 10.2, 0.0], [2.0, 0.1, 7.7]]) * 1e4 / library[:, None])
-    snapped = gan.snap_to_counts(values, library)
-    counts = np.expm1(snapped) * library[:, None] / 1e4
-    assert np.allclose(counts, [[0, 10, 0], [2, 0, 8]], atol=1e-3)
-    assert snapped.dtype == np.float32
-
-
 JAX_SCRIPT = textwrap.dedent("""
     import numpy as np
     import course_lib
