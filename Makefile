@@ -51,7 +51,8 @@ clean:
 # make browser-test  the decks and JupyterLab (as a student meets it) in headless Chromium
 # make bench         execute every notebook, time it, measure its kernel's peak memory
 # make bench-jax     the same on the JAX backend, for a side-by-side table
-.PHONY: slides browser-test chromium lab-config bench bench-jax
+# make bench-scgen   notebook 06's scGen prediction for every Kang cell type (~15 min)
+.PHONY: slides browser-test chromium lab-config bench bench-jax bench-scgen
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 NODE_STAMP := slides/node_modules/.package-lock.json
@@ -88,3 +89,6 @@ bench: student
 
 bench-jax: student
 	$(BIN)/python benchmarks/run.py --backend jax
+
+bench-scgen: setup
+	$(BIN)/python benchmarks/scgen_table.py

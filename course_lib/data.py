@@ -415,6 +415,23 @@ def load_pancreas():
     return _keep_expressed_genes(adata)
 
 
+def _read_count_csv(path, chunk_genes=2000):
+    """A genes x cells count CSV as (gene index, cell names, sparse int32 genes x cells).
+
+    Read a block of genes at a time: the dense table of a whole file would take several
+    times the memory of the sparse matrix.
+    """
+    import pandas as pd
+    import scipy.sparse as sp
+
+    genes, blocks, cells = [], [], None
+    for chunk in pd.read_csv(path, index_col=0, chunksize=chunk_genes):
+        cells = list(chunk.columns) if cells is None else cells
+        genes.extend(chunk.index)
+        blocks.append(sp.csr_matrix(chunk.to_numpy(np.int32)))
+    return pd.Index(genes), cells, sp.vstack(blocks).tocsr()
+
+
 def load_cellbench(singlets_only=True):
     """CellBench lung cell-line mixtures (Tian et al. 2019): five batches, two protocols.
 
@@ -431,10 +448,10 @@ def load_cellbench(singlets_only=True):
         count_path = fetch(f"{folder}/{batch}.count.csv.gz")
         meta_path = fetch(f"{folder}/{batch}.metadata.csv.gz")
         with _reading(count_path):
-            table = pd.read_csv(count_path, index_col=0)
+            genes, cells, table = _read_count_csv(count_path)
         with _reading(meta_path):
             meta = pd.read_csv(meta_path, index_col=0)
-        table.columns = [f"{batch}:{c}" for c in table.columns]
+        cells = [f"{batch}:{c}" for c in cells]
         meta.index = [f"{batch}:{c}" for c in meta.index]
         design = "5cl" if "5cl" in batch else "3cl"
         meta = pd.DataFrame({
@@ -446,13 +463,13 @@ def load_cellbench(singlets_only=True):
             "demuxlet_cls": meta["demuxlet_cls"],
             "total_count_per_cell": meta["total_count_per_cell"],
             "number_of_genes": meta["number_of_genes"],
-        }, index=meta.index).loc[table.columns]
-        counts.append(table)
+        }, index=meta.index).loc[cells]
+        counts.append((genes, table))
         metas.append(meta)
-    shared = counts[0].index
-    for table in counts[1:]:
-        shared = shared.intersection(table.index, sort=False)
-    matrix = sp.vstack([sp.csr_matrix(t.loc[shared].to_numpy(np.int32).T) for t in counts]).tocsr()
+    shared = counts[0][0]
+    for genes, _ in counts[1:]:
+        shared = shared.intersection(genes, sort=False)
+    matrix = sp.vstack([table[genes.get_indexer(shared)].T for genes, table in counts]).tocsr()
     obs = pd.concat(metas)
     for col in ("batch", "protocol", "design", "cell_line", "cell_line_demuxlet", "demuxlet_cls"):
         obs[col] = obs[col].astype("category")

@@ -92,6 +92,8 @@ def train_sc_vae(x, cells=None, epochs=60, batch_size=128, val_fraction=0.1, pat
     history = vae.fit(CellBatches(x, train_idx, batch_size, seed=seed), epochs=epochs,
                       validation_data=CellBatches(x, val_idx, batch_size),
                       verbose=0, callbacks=callbacks)
+    # The traced training graphs hold ~15 MB; a later fit() simply traces them again.
+    vae.train_function = vae.test_function = None
     release_memory()
     return vae, history, (train_idx, val_idx)
 

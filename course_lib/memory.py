@@ -22,23 +22,36 @@ def release_memory():
 
 
 def retire_model(*models):
-    """Free the weights and optimizer state of models you are done with; they become unusable.
+    """Free the weights, optimizer state and compiled functions of models you are done with.
 
-    On the TensorFlow backend ``del model`` is not enough: the graphs traced for ``fit``
-    stay alive after the model is gone and keep its variables, weights and optimizer
-    slots alike (tensorflow/tensorflow#61791). Replacing every variable's value by an
-    empty tensor frees that memory. Other backends free it on ``del``; here nothing to do.
+    The models become unusable; ``None`` entries (e.g. an unanswered exercise) are skipped.
+    ``del model`` is not enough while anything else (a History, a result object, a traced
+    graph) still refers to the model. On TensorFlow the graphs traced for ``fit`` keep its
+    variables alive (tensorflow/tensorflow#61791), so every variable's value is replaced by
+    an empty tensor; on JAX the arrays are deleted and the compiled XLA programs dropped.
     """
     import keras
 
-    if keras.backend.backend() == "tensorflow":
+    models = [model for model in models if model is not None]
+    variables = []
+    for model in models:
+        # The compiled train/test/predict functions hold their traced graphs (~15 MB each).
+        model.train_function = model.test_function = model.predict_function = None
+        optimizer = getattr(model, "optimizer", None)
+        variables += list(model.variables) + list(getattr(optimizer, "variables", []))
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
         import tensorflow as tf
 
-        for model in models:
-            optimizer = getattr(model, "optimizer", None)
-            variables = list(model.variables) + list(getattr(optimizer, "variables", []))
-            for variable in variables:
-                tf.raw_ops.AssignVariableOp(resource=variable.value.handle,
-                                            value=tf.zeros([0], variable.dtype),
-                                            validate_shape=False)
+        for variable in variables:
+            tf.raw_ops.AssignVariableOp(resource=variable.value.handle,
+                                        value=tf.zeros([0], variable.dtype),
+                                        validate_shape=False)
+    elif backend == "jax" and models:
+        import jax
+
+        for variable in variables:
+            if not variable.value.is_deleted():  # two variables may share one array
+                variable.value.delete()
+        jax.clear_caches()
     release_memory()

@@ -11,7 +11,8 @@ def flatten_images(images):
 def log_normalize(adata, target_sum=1e4, hvg=None):
     """Library-size normalise, log1p, and optionally keep the ``hvg`` most variable genes.
 
-    Works on a copy; raw counts stay in ``layers["counts"]``. Uses scanpy's
+    ``target_sum=None`` scales every cell to the median library size instead of a fixed
+    total. Works on a copy; raw counts stay in ``layers["counts"]``. Uses scanpy's
     ``normalize_total``/``log1p`` and the Seurat-flavour ``highly_variable_genes``.
     Freed memory (e.g. from parsing the input) is returned to the OS afterwards.
     """
@@ -53,12 +54,16 @@ def pca_coords(x, n_components=32, seed=0):
     return PCA(n_components, random_state=seed).fit_transform(np.asarray(x)).astype("float32")
 
 
-def pca_project(x_reference, x_query, n_components=2, seed=0):
-    """PCA fitted on ``x_reference``: scores of the reference rows and of ``x_query`` rows."""
+def pca_project(x_reference, *queries, n_components=2, seed=0):
+    """PCA fitted on ``x_reference``: scores of the reference rows, then of each query array.
+
+    Queries are projected one by one, so they need not be stacked into one large copy.
+    """
     from sklearn.decomposition import PCA
 
-    pca = PCA(n_components, random_state=seed).fit(np.asarray(x_reference))
-    return pca.transform(np.asarray(x_reference)), pca.transform(np.asarray(x_query))
+    pca = PCA(n_components, random_state=seed)
+    reference_scores = pca.fit_transform(np.asarray(x_reference))  # one centred copy, not two
+    return (reference_scores, *(pca.transform(np.asarray(query)) for query in queries))
 
 
 def umap_coords(x, n_neighbors=15, min_dist=0.3, seed=0):

@@ -414,6 +414,17 @@ def test_pancreas(loaded):
     assert np.array_equal(np.asarray(adata.X.sum(axis=1)).ravel(), obs["nCount_RNA"])
 
 
+def test_count_csv_is_read_block_by_block_into_a_sparse_matrix(tmp_path):
+    counts = np.random.default_rng(0).poisson(0.5, size=(7, 4))
+    table = pd.DataFrame(counts, index=[f"ENSG{i}" for i in range(7)],
+                         columns=["c1", "c2", "c3", "c4"])
+    path = tmp_path / "x.count.csv.gz"
+    table.to_csv(path)
+    genes, cells, matrix = data._read_count_csv(path, chunk_genes=3)  # blocks of 3, 3, 1
+    assert list(genes) == list(table.index) and cells == ["c1", "c2", "c3", "c4"]
+    assert matrix.dtype == np.int32 and np.array_equal(matrix.toarray(), counts)
+
+
 def test_cellbench(loaded):
     full = loaded("cellbench", singlets_only=False)
     assert full.shape == (1408, 11533) and _is_counts(full.X)

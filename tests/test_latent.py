@@ -130,6 +130,8 @@ def test_train_sc_vae_uses_the_recipe_and_early_stopping():
     assert {"loss", "val_loss", "cell_correlation"} <= set(history.history)
     assert vae.decode(np.zeros((2, 32))).min() >= 0  # relu output
     assert vae.optimizer.amsgrad
+    assert vae.train_function is None  # the traced graphs are dropped; fit traces them again
+    vae.fit(x, epochs=1, verbose=0)
 
 
 def test_memory_light_inference_matches_the_vae_methods():

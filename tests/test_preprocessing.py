@@ -68,6 +68,14 @@ def test_pca_coords_shape_and_variance_order():
     assert np.all(np.diff(scores.var(0)) < 0)
 
 
+def test_pca_project_scores_reference_and_query_in_one_space():
+    x = np.random.default_rng(1).normal(size=(80, 12)) * np.arange(12, 0, -1)
+    reference, first, last = pp.pca_project(x, x[:5], x[-2:], n_components=3)
+    assert reference.shape == (80, 3) and first.shape == (5, 3) and last.shape == (2, 3)
+    np.testing.assert_allclose(first, reference[:5], atol=1e-8)
+    np.testing.assert_allclose(last, reference[-2:], atol=1e-8)
+
+
 def test_kang_scgen_pipeline_gives_keras_ready_arrays(mirror, monkeypatch):
     from course_lib import data
 
