@@ -73,6 +73,7 @@ def train_sc_vae(x, cells=None, epochs=60, batch_size=128, val_fraction=0.1, pat
     ``(vae, history, (train_idx, val_idx))`` with row indices into ``x``.
     """
     from course_lib.memory import release_memory
+    from course_lib.notebook import seed_everything
     from course_lib.preprocessing import train_val_split
     from course_lib.training import ProgressLine
 
@@ -80,7 +81,7 @@ def train_sc_vae(x, cells=None, epochs=60, batch_size=128, val_fraction=0.1, pat
     cells = np.arange(len(x)) if cells is None else np.asarray(cells)
     if cells.dtype == bool:
         cells = np.flatnonzero(cells)
-    keras.utils.set_random_seed(seed)
+    seed_everything(seed)
     train_pos, val_pos = train_val_split(len(cells), val_fraction, seed=seed)
     train_idx, val_idx = cells[train_pos], cells[val_pos]
     steps = int(np.ceil(len(train_idx) / batch_size))

@@ -30,7 +30,10 @@ def quiet_libraries():
 
 
 def seed_everything(seed):
-    """Seed Python, NumPy and Keras's global seed generator (and TensorFlow on its backend)."""
+    """Seed Python, NumPy and Keras's global seed generator (and TensorFlow on its backend).
+
+    Like ``keras.utils.set_random_seed``, which however imports TensorFlow on any backend.
+    """
     import keras
     import numpy as np
 

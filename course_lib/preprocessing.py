@@ -66,6 +66,21 @@ def pca_project(x_reference, *queries, n_components=2, seed=0):
     return (reference_scores, *(pca.transform(np.asarray(query)) for query in queries))
 
 
+def import_umap():
+    """The umap module, without letting it import TensorFlow into a kernel that has none.
+
+    umap imports its ParametricUMAP, and with it TensorFlow (~550 MB), whenever TensorFlow
+    is installed; a kernel on the JAX backend has no use for it.
+    """
+    import sys
+
+    if "tensorflow" not in sys.modules:
+        sys.modules.setdefault("umap.parametric_umap", None)  # None means "cannot be imported"
+    import umap
+
+    return umap
+
+
 def umap_coords(x, n_neighbors=15, min_dist=0.3, seed=0):
     """2-D UMAP of the rows of ``x``; seeded, hence single-threaded and reproducible.
 
@@ -73,8 +88,7 @@ def umap_coords(x, n_neighbors=15, min_dist=0.3, seed=0):
     """
     import warnings
 
-    import umap
-
+    umap = import_umap()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "n_jobs overridden by random_state" and numba notes
         reducer = umap.UMAP(n_neighbors=n_neighbors, min_dist=min_dist, random_state=seed)

@@ -87,3 +87,13 @@ def test_kang_scgen_pipeline_gives_keras_ready_arrays(mirror, monkeypatch):
     assert set(kang.obs["condition"]) == {"control", "stimulated"}
     assert kang.obs["cell_type"].nunique() == 7
     assert pytest.approx(1e4, rel=1e-3) == float(np.expm1(x[0]).sum())
+
+
+def test_umap_does_not_pull_tensorflow_into_another_backend():
+    import subprocess
+    import sys
+
+    code = ("import sys; from course_lib.preprocessing import import_umap; "
+            "umap = import_umap(); assert hasattr(umap, 'UMAP'); "
+            "assert 'tensorflow' not in sys.modules, 'umap imported TensorFlow'")
+    subprocess.run([sys.executable, "-c", code], check=True)
