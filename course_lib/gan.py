@@ -14,21 +14,6 @@ from keras import layers, ops
 
 
 # ---------------------------------------------------------------- networks
-class MinibatchStdDev(layers.Layer):
-    """Append one feature: the batch's mean per-feature standard deviation (Karras et al. 2018).
-
-    A discriminator that sees this number can tell a batch of near-identical samples
-    (mode collapse) from a varied batch of real ones, which pushes the generator to diversify.
-    """
-
-    def call(self, x):
-        spread = ops.mean(ops.sqrt(ops.var(x, axis=0) + 1e-8))
-        return ops.concatenate([x, ops.ones_like(x[:, :1]) * spread], axis=-1)
-
-    def compute_output_shape(self, input_shape):
-        return tuple(input_shape[:-1]) + (input_shape[-1] + 1,)
-
-
 class FeatureNoise(layers.Layer):
     """Add independent Gaussian noise with a learned scale to every feature (always on).
 
@@ -113,8 +98,8 @@ def build_generator(latent_dim=64, output_dim=784, hidden=(256, 512),
     return model
 
 
-def build_discriminator(input_dim=784, hidden=(512, 256), dropout=0.3, minibatch_std=False,
-                        n_classes=0, name="discriminator"):
+def build_discriminator(input_dim=784, hidden=(512, 256), dropout=0.3, n_classes=0,
+                        name="discriminator"):
     """Dense discriminator (or WGAN critic): one unbounded score (logit) per sample.
 
     Use ``dropout=0`` for a WGAN-GP critic: the gradient penalty differentiates the
@@ -128,8 +113,6 @@ def build_discriminator(input_dim=784, hidden=(512, 256), dropout=0.3, minibatch
         model.add(layers.LeakyReLU(0.2))
         if dropout:
             model.add(layers.Dropout(dropout))
-    if minibatch_std:
-        model.add(MinibatchStdDev(name="minibatch_std"))
     model.add(layers.Dense(1))
     return model
 

@@ -21,26 +21,18 @@ def toy_data(n=1024, seed=0):
 
 def test_builders_shapes():
     g = gan.build_generator(8, 20, hidden=(16, 32), batchnorm=True)
-    d = gan.build_discriminator(20, hidden=(32,), minibatch_std=True)
+    d = gan.build_discriminator(20, hidden=(32,))
     out = g(np.zeros((5, 8), "float32"))
     assert tuple(out.shape) == (5, 20)
     assert np.all((np.asarray(out) >= 0) & (np.asarray(out) <= 1))  # sigmoid output
     assert tuple(d(out).shape) == (5, 1)
     assert any(isinstance(layer, keras.layers.BatchNormalization) for layer in g.layers)
-    assert any(isinstance(layer, gan.MinibatchStdDev) for layer in d.layers)
 
 
 def test_relu_generator_outputs_exact_zeros():
     g = gan.build_generator(4, 50, hidden=(8,), output_activation="relu")
     out = np.asarray(g(np.random.default_rng(0).standard_normal((20, 4)).astype("float32")))
     assert out.min() == 0.0 and (out == 0).any()
-
-
-def test_minibatch_stddev_appends_the_spread():
-    x = np.array([[0.0, 0.0], [2.0, 4.0]], dtype="float32")
-    out = np.asarray(gan.MinibatchStdDev()(x))
-    assert out.shape == (2, 3)
-    assert out[:, 2] == pytest.approx([1.5, 1.5], abs=1e-3)  # mean of std (1, 2)
 
 
 def test_discriminator_loss_with_label_smoothing():
