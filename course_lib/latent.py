@@ -72,7 +72,7 @@ def train_sc_vae(x, cells=None, epochs=60, batch_size=128, val_fraction=0.1, pat
     loss (best weights restored); no other row of ``x`` is ever seen. Returns
     ``(vae, history, (train_idx, val_idx))`` with row indices into ``x``.
     """
-    from course_lib.memory import release_memory
+    from course_lib.memory import drop_compiled_functions, release_memory
     from course_lib.notebook import seed_everything
     from course_lib.preprocessing import train_val_split
     from course_lib.training import ProgressLine
@@ -93,8 +93,7 @@ def train_sc_vae(x, cells=None, epochs=60, batch_size=128, val_fraction=0.1, pat
     history = vae.fit(CellBatches(x, train_idx, batch_size, seed=seed), epochs=epochs,
                       validation_data=CellBatches(x, val_idx, batch_size),
                       verbose=0, callbacks=callbacks)
-    # The traced training graphs hold ~15 MB; a later fit() simply traces them again.
-    vae.train_function = vae.test_function = None
+    drop_compiled_functions(vae)
     release_memory()
     return vae, history, (train_idx, val_idx)
 

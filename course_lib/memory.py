@@ -21,6 +21,14 @@ def release_memory():
         pass
 
 
+def drop_compiled_functions(model):
+    """Forget the train/test/predict functions Keras compiled for ``model`` (~15 MB each).
+
+    The model stays usable: a later ``fit``, ``evaluate`` or ``predict`` compiles them again.
+    """
+    model.train_function = model.test_function = model.predict_function = None
+
+
 def retire_model(*models):
     """Free the weights, optimizer state and compiled functions of models you are done with.
 
@@ -35,8 +43,7 @@ def retire_model(*models):
     models = [model for model in models if model is not None]
     variables = []
     for model in models:
-        # The compiled train/test/predict functions hold their traced graphs (~15 MB each).
-        model.train_function = model.test_function = model.predict_function = None
+        drop_compiled_functions(model)
         optimizer = getattr(model, "optimizer", None)
         variables += list(model.variables) + list(getattr(optimizer, "variables", []))
     backend = keras.backend.backend()
