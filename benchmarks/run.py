@@ -26,6 +26,8 @@ import psutil
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
+from course_lib.results import TARGETS
+
 ROOT = Path(__file__).resolve().parent.parent
 HERE = ROOT / "benchmarks"
 RESULT_FILES = {"tensorflow": HERE / "results.json", "jax": HERE / "results-jax.json"}
@@ -145,6 +147,17 @@ def _check(ok):
     return "yes" if ok else "**NO**"
 
 
+def _targets_text(entries):
+    """Which of course_lib.results.TARGETS the recorded results meet."""
+    recorded = {k: v for e in entries.values() for k, v in e["results"].items()}
+    missed = [t for t in TARGETS if not t.met(recorded)]
+    text = f"targets met: {len(TARGETS) - len(missed)} of {len(TARGETS)}"
+    for target in missed:
+        value = target.value(recorded)
+        text += f", **missed** `{target}` ({'not recorded' if value is None else f'{value:.4g}'})"
+    return text
+
+
 def markdown(documents):
     """RESULTS.md: one table, one column group per backend, totals and checks below."""
     backends = list(documents)
@@ -192,6 +205,7 @@ def markdown(documents):
                   f"largest peak {peak:.0f} MB (every notebook under {PEAK_LIMIT_MB} MB: "
                   f"{_check(peak < PEAK_LIMIT_MB)}); slowest `{slowest}` "
                   f"({share:.0%} of the total); failed: {', '.join(failed) or 'none'}; "
+                  f"{_targets_text(entries)}; "
                   f"load average {doc['load_average_start']} at start, "
                   f"{doc['load_average_end']} at end.", ""]
     for b in backends:  # memory of processes a notebook starts (e.g. a second backend)

@@ -1,12 +1,14 @@
 """Record a notebook's key results (name -> number) for the course benchmark.
 
 ``record("mlp_test_accuracy", 0.981)`` keeps the value and, when the environment
-variable ``COURSE_RESULTS`` names a JSON file, merges it into that file.
+variable ``COURSE_RESULTS`` names a JSON file, merges it into that file. ``TARGETS`` lists
+what the recorded results must reach; ``make test`` and the benchmark check them.
 """
 
 import json
 import math
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 RESULTS_ENV = "COURSE_RESULTS"
@@ -32,3 +34,52 @@ def record(name, value):
 def recorded():
     """All results recorded in this session, as a dict."""
     return dict(_recorded)
+
+
+@dataclass(frozen=True)
+class Target:
+    """A promise about a recorded result: ``result - baseline`` lies in [at_least, at_most]."""
+
+    name: str
+    at_least: float = -math.inf
+    at_most: float = math.inf
+    baseline: str | None = None  # another result to subtract first: a gain over a baseline
+    why: str = ""
+
+    def value(self, results):
+        """The checked number, or None when a result it needs was not recorded."""
+        if self.name not in results or (self.baseline and self.baseline not in results):
+            return None
+        return results[self.name] - (results[self.baseline] if self.baseline else 0.0)
+
+    def met(self, results):
+        """True when the value is recorded and inside the promised range."""
+        value = self.value(results)
+        return value is not None and self.at_least <= value <= self.at_most
+
+    def __str__(self):
+        left = f"{self.name} - {self.baseline}" if self.baseline else self.name
+        bounds = [f">= {self.at_least:g}"] * math.isfinite(self.at_least)
+        bounds += [f"<= {self.at_most:g}"] * math.isfinite(self.at_most)
+        return f"{left} {' and '.join(bounds)}"
+
+
+# What the notebooks promise, from the course's issues and the published numbers in
+# shared/anchors.md. `make test` checks every one after running the notebooks.
+TARGETS = (
+    Target("mlp_test_accuracy", at_least=0.98, why="classic Keras MNIST MLP: 0.984"),
+    Target("vae_test_loss_latent2", at_most=146.95 * 1.05,
+           why="within 5 % of keras-io's VAE, latent 2: 146.95 nats"),
+    Target("gan_mnist_digits_covered", baseline="gan_mnist_digits_covered_collapsed",
+           at_least=5, why="batch norm in the generator undoes the mode collapse"),
+    Target("scgan_rf_auc", at_most=0.70, why="scGAN 0.65 (paper), 0.59 (GRouNdGAN)"),
+    Target("batch_entropy_after", baseline="batch_entropy_before", at_least=0.1,
+           why="the latent shift mixes CellBench's batches"),
+    Target("batch_silhouette_after", baseline="batch_silhouette_before", at_most=-0.1,
+           why="the latent shift mixes CellBench's batches"),
+    Target("cellline_ari_after", at_least=0.9, why="cell lines stay apart after the shift"),
+    Target("scgen_cd4t_r2_all", at_least=0.95, why="scGen paper: 0.971 with ~8x the cells"),
+    Target("scgen_cd4t_r2_top100", at_least=0.95, why="scGen paper: 0.988 with ~8x the cells"),
+    Target("scgen_cd4t_r2_top100", baseline="gene_space_cd4t_r2_top100", at_least=0.08,
+           why="latent arithmetic beats the same arithmetic in gene space"),
+)

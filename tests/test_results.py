@@ -1,10 +1,13 @@
 """Recording key results for the benchmark."""
 
 import json
+from pathlib import Path
 
 import pytest
 
 from course_lib import results
+
+BENCHMARK = Path(__file__).resolve().parent.parent / "benchmarks" / "results.json"
 
 
 def test_record_merges_into_the_file_named_by_the_environment(tmp_path, monkeypatch):
@@ -27,3 +30,25 @@ def test_record_without_environment_writes_nothing(tmp_path, monkeypatch):
 def test_record_refuses_non_numbers():
     with pytest.raises(ValueError, match="finite"):
         results.record("bad", float("nan"))
+
+
+def test_target_checks_a_range_and_a_gain_over_a_baseline():
+    accuracy = results.Target("accuracy", at_least=0.98)
+    gain = results.Target("r2", baseline="r2_baseline", at_least=0.08, at_most=1)
+    assert accuracy.met({"accuracy": 0.981}) and not accuracy.met({"accuracy": 0.97})
+    assert gain.value({"r2": 0.95, "r2_baseline": 0.86}) == pytest.approx(0.09)
+    assert not gain.met({"r2": 0.95, "r2_baseline": 0.9})
+    assert str(gain) == "r2 - r2_baseline >= 0.08 and <= 1"
+
+
+def test_target_is_missed_when_a_result_was_not_recorded():
+    gain = results.Target("r2", baseline="r2_baseline", at_least=0.08)
+    assert gain.value({"r2": 0.95}) is None and not gain.met({"r2": 0.95})
+
+
+def test_every_target_names_a_result_the_benchmark_recorded():
+    benchmark = json.loads(BENCHMARK.read_text())
+    recorded_names = {name for entry in benchmark["notebooks"].values()
+                      for name in entry["results"]}
+    for target in results.TARGETS:
+        assert {target.name, target.baseline or target.name} <= recorded_names, str(target)
