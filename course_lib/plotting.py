@@ -27,12 +27,19 @@ def show_images(images, titles=None, ncols=10, size=1.3, cmap="gray_r", suptitle
 def plot_history(history, metrics=("loss",), title=None):
     """Training and validation curves from a Keras History (or its .history dict)."""
     logs = getattr(history, "history", history)
+    validation = {m: logs[f"val_{m}"] for m in metrics if f"val_{m}" in logs}
+    return plot_histories({"train": logs, "validation": validation}, metrics, title)
+
+
+def plot_histories(histories, metrics=("val_loss", "val_accuracy"), title=None):
+    """Compare several training runs: one curve per run for each metric."""
     fig, axes = plt.subplots(1, len(metrics), figsize=(5.5 * len(metrics), 3.8), squeeze=False)
     for ax, metric in zip(axes.flat, metrics):
-        epochs = np.arange(1, len(logs[metric]) + 1)
-        ax.plot(epochs, logs[metric], "o-", label="train")
-        if f"val_{metric}" in logs:
-            ax.plot(epochs, logs[f"val_{metric}"], "s--", label="validation")
+        for name, history in histories.items():
+            values = getattr(history, "history", history).get(metric)
+            if values is not None:
+                ax.plot(np.arange(1, len(values) + 1), values, "o-", lw=2, label=str(name))
+        ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
         ax.set_xlabel("epoch")
         ax.set_ylabel(metric)
         ax.legend()
@@ -426,24 +433,6 @@ def plot_line_fit(x, y, path, keras_losses=None, show_steps=(0, 1, 3, 6)):
     right.set_xlabel("gradient step")
     right.set_ylabel("mean squared error")
     right.legend()
-    fig.tight_layout()
-    return fig
-
-
-def plot_histories(histories, metrics=("val_loss", "val_accuracy"), title=None):
-    """Compare several training runs: one curve per run for each metric."""
-    fig, axes = plt.subplots(1, len(metrics), figsize=(5.5 * len(metrics), 3.8), squeeze=False)
-    for ax, metric in zip(axes.flat, metrics):
-        for name, history in histories.items():
-            values = getattr(history, "history", history).get(metric)
-            if values is not None:
-                ax.plot(np.arange(1, len(values) + 1), values, "o-", lw=2, label=str(name))
-        ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
-        ax.set_xlabel("epoch")
-        ax.set_ylabel(metric)
-        ax.legend()
-    if title:
-        fig.suptitle(title)
     fig.tight_layout()
     return fig
 
