@@ -166,9 +166,12 @@ def markdown(documents):
     backends = list(documents)
     stems = sorted({s for d in documents.values() for s in d["notebooks"]})
     first = documents[backends[0]]
+    machines = {d["machine"] for d in documents.values()}
+    machine = first["machine"] if len(machines) == 1 else "; ".join(
+        f"{b} run on {documents[b]['machine']}" for b in backends)
     lines = ["# Course benchmark", "",
              f"Every notebook executed top to bottom in a fresh kernel by `benchmarks/run.py` "
-             f"on {first['cores']} cores ({first['machine']}). Seconds are wall time from "
+             f"on {first['cores']} cores ({machine}). Seconds are wall time from "
              f"kernel start to the last cell; peak MB is the kernel's resident memory, "
              f"children included, polled every 0.2 s.", ""]
     header = ["notebook"]
