@@ -78,13 +78,31 @@ def import_umap():
         sys.modules.setdefault("umap.parametric_umap", None)  # None means "cannot be imported"
     import umap
 
+    cache_numba_functions("umap")
     return umap
+
+
+def cache_numba_functions(package):
+    """Let numba keep the compiled code of ``package``'s jitted functions on disk.
+
+    umap does not ask for numba's cache, so every new kernel spent 15-20 s compiling the
+    same functions again; with the cache only the first kernel on a machine pays for it.
+    """
+    import sys
+
+    from numba.core.registry import CPUDispatcher
+
+    for name, module in list(sys.modules.items()):
+        if module is not None and (name == package or name.startswith(package + ".")):
+            for function in vars(module).values():
+                if isinstance(function, CPUDispatcher):
+                    function.enable_caching()
 
 
 def umap_coords(x, n_neighbors=15, min_dist=0.3, seed=0):
     """2-D UMAP of the rows of ``x``; seeded, hence single-threaded and reproducible.
 
-    The first call in a session compiles UMAP's numba code (about half a minute).
+    The first call on a new machine compiles UMAP's numba code (about 20 s), once.
     """
     import warnings
 

@@ -97,3 +97,17 @@ def test_umap_does_not_pull_tensorflow_into_another_backend():
             "umap = import_umap(); assert hasattr(umap, 'UMAP'); "
             "assert 'tensorflow' not in sys.modules, 'umap imported TensorFlow'")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_cache_numba_functions_keeps_compiled_code_on_disk(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "jitted.py").write_text("import numba\n\n@numba.njit\ndef double(x):\n"
+                                        "    return 2 * x\n")
+    code = ("import jitted; from course_lib.preprocessing import cache_numba_functions; "
+            "cache_numba_functions('jitted'); assert jitted.double(2) == 4")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path), "NUMBA_CACHE_DIR": str(tmp_path / "cache")}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env)
+    assert list((tmp_path / "cache").rglob("*.nbi")), "numba wrote no cache index"
