@@ -239,7 +239,7 @@ def _ring_of_gaussians(n, modes=8, radius=2.0, spread=0.12, use=None, seed=0):
 def plot_mode_collapse(n=800, seed=0):
     """Toy illustration: real data with 8 modes, a good generator, a collapsed one."""
     panels = [("real data: 8 modes", _ring_of_gaussians(n, seed=seed), _COLORS["data"]),
-              ("generator covering all modes", _ring_of_gaussians(n, spread=0.2, seed=seed + 1),
+              ("covering all 8 modes", _ring_of_gaussians(n, spread=0.2, seed=seed + 1),
                _COLORS["enc"]),
               ("mode collapse: 2 of 8 modes", _ring_of_gaussians(n, use=[1, 2], seed=seed + 2),
                _COLORS["gen"])]
@@ -301,7 +301,7 @@ def plot_embedding(coords, labels, title=None, ax=None, s=8, legend=True, cmap="
             ax.scatter(coords[mask, 0], coords[mask, 1], s=s, label=name,
                        color=plt.get_cmap(cmap)(k % 10))
         if legend:
-            ax.legend(markerscale=2.5, frameon=False, fontsize=9, loc="center left",
+            ax.legend(markerscale=2.5, frameon=False, fontsize="small", loc="center left",
                       bbox_to_anchor=(1.0, 0.5))
     ax.set_xticks([])
     ax.set_yticks([])
@@ -358,7 +358,7 @@ def plot_latent_arithmetic(coords, cell_type, condition, query, control="control
     ax.plot(*(start + delta), "X", ms=14, color="black", label=f"{query} predicted: + $\\delta$")
     ax.plot(*truth, "*", ms=18, color=_COLORS["dec"], mec="black",
             label=f"{query} stimulated (held out)")
-    ax.legend(frameon=False, fontsize=10, loc="best", markerscale=1)
+    ax.legend(frameon=False, fontsize="small", loc="best", markerscale=1)
     ax.set_xticks([])
     ax.set_yticks([])
     return ax.figure
@@ -422,7 +422,7 @@ def plot_line_fit(x, y, path, keras_losses=None, show_steps=(0, 1, 3, 6)):
                   label=f"step {step}: w={path['w'][step]:.2f}, b={path['b'][step]:.2f}")
     left.set_xlabel("x")
     left.set_ylabel("y")
-    left.legend(fontsize=10, loc="upper left", framealpha=0.9)
+    left.legend(fontsize="small", loc="upper left", framealpha=0.9)
     right.plot(np.arange(len(path["loss"])), path["loss"], "o-", ms=4, lw=2,
                label="by hand (keras.ops)")
     if keras_losses is not None:
@@ -577,7 +577,7 @@ def plot_roc_curves(results, title="classifier two-sample test"):
     ax.set_xlabel("false positive rate")
     ax.set_ylabel("true positive rate")
     ax.set_title(title)
-    ax.legend(frameon=False, loc="lower right", fontsize=10)
+    ax.legend(frameon=False, loc="lower right", fontsize="small")
     fig.tight_layout()
     return fig
 
@@ -617,7 +617,7 @@ def plot_real_generated_embedding(coords, is_generated, real_labels=None, genera
                        label=category)
         ax.set_title(name)
         if k == len(label_sets) - 1:
-            ax.legend(markerscale=2.5, frameon=False, fontsize=9, loc="center left",
+            ax.legend(markerscale=2.5, frameon=False, fontsize="small", loc="center left",
                       bbox_to_anchor=(1.0, 0.5))
     for ax in axes.flat:
         ax.set_xticks([])
@@ -789,7 +789,7 @@ def plot_paths(coords, labels, paths, title=None, s=8):
         path = np.asarray(path)
         ax.plot(path[:, 0], path[:, 1], "-o", color=("black", _COLORS["gen"])[k % 2], lw=2.5,
                 ms=5, label=name)
-    ax.legend(markerscale=2, frameon=False, fontsize=10, loc="center left",
+    ax.legend(markerscale=2, frameon=False, fontsize="small", loc="center left",
               bbox_to_anchor=(1.0, 0.5))
     if title:
         ax.set_title(title)

@@ -1,0 +1,14 @@
+"""course_lib.setup_notebook: figure styles for notebooks and lecture decks."""
+
+import matplotlib as mpl
+
+from course_lib.notebook import PROJECTOR_STYLE, SLIDE_STYLE, setup_notebook
+
+
+def test_slides_get_larger_text_and_notebooks_get_it_back():
+    setup_notebook(seed=0, slides=True)
+    assert mpl.rcParams["xtick.labelsize"] == SLIDE_STYLE["xtick.labelsize"]
+    assert SLIDE_STYLE["legend.fontsize"] > PROJECTOR_STYLE["legend.fontsize"]
+    setup_notebook(seed=0)
+    assert mpl.rcParams["xtick.labelsize"] == PROJECTOR_STYLE["xtick.labelsize"]
+    assert mpl.rcParams["font.size"] == PROJECTOR_STYLE["font.size"]
