@@ -1,5 +1,7 @@
 """From raw data to arrays a Keras model can eat: images and single-cell counts."""
 
+import functools
+
 import numpy as np
 
 
@@ -82,6 +84,7 @@ def import_umap():
     return umap
 
 
+@functools.cache  # once per package and process: umap_coords imports umap on every call
 def cache_numba_functions(package):
     """Let numba keep the compiled code of ``package``'s jitted functions on disk.
 
