@@ -58,6 +58,7 @@ def setup_notebook(seed=0, slides=False):
     """Prepare a notebook: quiet logs, one seed for Python/NumPy/backend, readable figures.
 
     ``slides=True`` draws with the larger text of ``SLIDE_STYLE``, for the lecture decks.
+    Returns None, so the set-up cell shows only its one-line banner (no ``Out:``).
     """
     quiet_libraries()
     import keras  # imported here so course_lib's environment variables apply first
@@ -65,4 +66,3 @@ def setup_notebook(seed=0, slides=False):
     seed_everything(seed)
     mpl.rcParams.update(SLIDE_STYLE if slides else PROJECTOR_STYLE)
     print(f"Keras {keras.__version__} on the {keras.backend.backend()} backend, seed {seed}")
-    return seed

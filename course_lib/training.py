@@ -4,29 +4,57 @@ import time
 
 import keras
 
+# Short metric names keep a VAE's six metrics on one line: val_reconstruction_loss -> val_rec.
+ABBREVIATIONS = (("reconstruction_loss", "rec"), ("kl_loss", "kl"), ("accuracy", "acc"))
 
-def format_logs(logs):
-    """Metrics as a compact 'name value' string."""
-    return "  ".join(f"{k} {v:.4g}" for k, v in (logs or {}).items())
+
+def short_name(name):
+    """A metric's name with the long words abbreviated."""
+    for word, short in ABBREVIATIONS:
+        name = name.replace(word, short)
+    return name
+
+
+def format_logs(logs, width=None):
+    """Metrics as a compact 'name value' string; with ``width``, only the metrics that fit."""
+    text = ""
+    for name, value in (logs or {}).items():
+        item = f"{short_name(name)} {value:.4g}"
+        if width is not None and len(text) + 2 + len(item) > width:
+            break
+        text = f"{text}  {item}" if text else item
+    return text
 
 
 class ProgressLine(keras.callbacks.Callback):
-    """Print a single, updating line per training run: epoch, metrics, elapsed time."""
+    """Print a single, updating line per training run: epoch, metrics, elapsed time.
 
-    def __init__(self, every=1):
+    The line is rewritten in place with a carriage return. A carriage return only moves
+    the cursor back, so each line is padded to the length of the one before (otherwise a
+    shorter line leaves the tail of a longer one), and kept within ``width`` characters so
+    that it never wraps.
+    """
+
+    def __init__(self, every=1, width=100):
         super().__init__()
         self.every = every
+        self.width = width
 
     def on_train_begin(self, logs=None):
         self.start = time.perf_counter()
         self.line = ""
+        self.shown = 0  # length of the line on screen
 
     def on_epoch_end(self, epoch, logs=None):
-        total = self.params.get("epochs", "?")
-        self.line = (f"epoch {epoch + 1}/{total}  {format_logs(logs)}  "
-                     f"[{time.perf_counter() - self.start:.0f}s]")
+        head = f"epoch {epoch + 1}/{self.params.get('epochs', '?')}  "
+        tail = f"  [{time.perf_counter() - self.start:.0f}s]"
+        self.line = head + format_logs(logs, self.width - len(head) - len(tail)) + tail
         if (epoch + 1) % self.every == 0:
-            print("\r" + self.line, end="", flush=True)
+            self._show(end="")
 
     def on_train_end(self, logs=None):
-        print("\r" + self.line, flush=True)
+        self._show(end="\n")
+
+    def _show(self, end):
+        print("\r" + self.line.ljust(self.shown), end=end, flush=True)
+        self.shown = len(self.line)
