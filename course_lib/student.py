@@ -1,11 +1,21 @@
 """Build student notebooks from the instructor sources.
 
-Each course notebook is a single source with solutions. A code cell tagged ``solution``
-becomes a scaffold: its leading comment lines (the instructions), ``# YOUR CODE HERE``,
-and every top-level name the solution defines set to ``None`` (functions keep their
-signature and return ``None``), so that the student version runs top to bottom and the
-exercise checks report "not answered" instead of crashing. A markdown cell tagged
-``solution`` becomes an answer placeholder. Outputs are stripped.
+Each course notebook is a single source with solutions. Cell tags say what the student
+version does with a cell:
+
+* ``solution`` (code): becomes a scaffold: its leading comment lines (the instructions,
+  which must not give the answer away), ``# YOUR CODE HERE``, and the names the check cell
+  after it needs, set to ``None`` (functions keep their signature and return ``None``). Names
+  the solution uses only internally are not shown. The student version runs top to bottom
+  and the checks report "Not answered".
+* ``solution`` (markdown): the model answer to an open question. The student gets an
+  answer cell to write in, followed by the model answer folded in a ``<details>`` block to
+  open after trying.
+* ``plumbing`` (code): course machinery (result recording, memory release, timing); it
+  still runs, with its input collapsed.
+* ``instructor`` (any): notes for instructors and CI-only cells; left out.
+
+Outputs are stripped.
 
 Usage: ``python -m course_lib.student notebooks student``
 """
@@ -17,9 +27,13 @@ from pathlib import Path
 
 import nbformat
 
-SOLUTION_TAG = "solution"
+SOLUTION_TAG, PLUMBING_TAG, INSTRUCTOR_TAG = "solution", "plumbing", "instructor"
 PLACEHOLDER = "# YOUR CODE HERE"
-ANSWER_PLACEHOLDER = "*Your answer here.*"
+ANSWER_PLACEHOLDER = ("**Your answer:** *double-click here and write it, then compare with the "
+                      "model answer below.*")
+# Folded: the student opens it after writing an answer. Blank lines keep its Markdown alive.
+MODEL_ANSWER = ("<details>\n<summary><b>Model answer</b> (open it after writing yours)</summary>"
+                "\n\n{}\n\n</details>")
 
 
 def _defined_names(tree):
@@ -38,8 +52,21 @@ def _defined_names(tree):
     return names
 
 
-def scaffold(source):
-    """Student scaffold for a solution cell's source."""
+def _used_names(source):
+    """Every name a cell's code reads (the check cell after an exercise)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+
+
+def scaffold(source, check_source=None):
+    """Student scaffold for a solution cell's source.
+
+    With ``check_source`` (the check cell after it) only the names the check reads are kept;
+    without it, or when the check reads none of them, every name the solution defines.
+    """
     lines = source.splitlines()
     instructions = []
     for line in lines:
@@ -47,7 +74,11 @@ def scaffold(source):
             break
         instructions.append(line)
     body = [PLACEHOLDER]
-    for name, signature in _defined_names(ast.parse(source)).items():
+    defined = _defined_names(ast.parse(source))
+    used = _used_names(check_source or "")
+    if used & defined.keys():
+        defined = {name: sig for name, sig in defined.items() if name in used}
+    for name, signature in defined.items():
         if signature is None:
             body.append(f"{name} = None")
         else:
@@ -55,17 +86,35 @@ def scaffold(source):
     return "\n".join(instructions + body)
 
 
+def _tags(cell):
+    return cell.get("metadata", {}).get("tags", [])
+
+
 def to_student(notebook):
     """Student version of a notebook node (the input is not modified)."""
     student = copy.deepcopy(notebook)
-    for cell in student.cells:
-        is_solution = SOLUTION_TAG in cell.get("metadata", {}).get("tags", [])
+    cells = [cell for cell in student.cells if INSTRUCTOR_TAG not in _tags(cell)]
+    student.cells = []
+    for i, cell in enumerate(cells):
+        is_solution = SOLUTION_TAG in _tags(cell)
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
             if is_solution:
-                cell.source = scaffold(cell.source)
+                following = cells[i + 1] if i + 1 < len(cells) else None
+                check = following.source if following and following.cell_type == "code" else None
+                cell.source = scaffold(cell.source, check)
+            if PLUMBING_TAG in _tags(cell):
+                cell.metadata.setdefault("jupyter", {})["source_hidden"] = True
         elif is_solution:
+            answer = copy.deepcopy(cell)
+            answer.source = MODEL_ANSWER.format(cell.source)
+            answer.metadata["tags"] = [t for t in _tags(cell) if t != SOLUTION_TAG] + ["model-answer"]
+            if "id" in answer:
+                answer.id = f"{cell.id}-model"[:64]
             cell.source = ANSWER_PLACEHOLDER
+            student.cells += [cell, answer]
+            continue
+        student.cells.append(cell)
     return student
 
 

@@ -33,7 +33,7 @@ def _number(value, name):
 
 
 @exercise("Which digit is hardest to reconstruct?",
-          hint="for each digit d: the rows with labels == d, then ((x - x_hat) ** 2).mean().")
+          hints="for each digit d: the rows with labels == d, then ((x - x_hat) ** 2).mean().")
 def check_per_digit_error(per_digit_mse, images, labels, reconstructions):
     """Mean squared error per pixel of each digit class, digits 0..9 in order."""
     answer = _as_vector(per_digit_mse, "per_digit_mse", length=10)
@@ -53,7 +53,7 @@ def check_per_digit_error(per_digit_mse, images, labels, reconstructions):
 
 
 @exercise("Denoising at several noise levels",
-          hint="for each sd: noisy = models.add_noise(x, sd, seed=0); denoised = "
+          hints="for each sd: noisy = models.add_noise(x, sd, seed=0); denoised = "
                "denoiser.predict(noisy, verbose=0); record the MSE of both against x.")
 def check_noise_levels(noise_table, clean, denoiser):
     """Dict sd -> (MSE of noisy input, MSE of denoised output) for sd in 0.25, 0.5, 0.75."""
@@ -85,7 +85,7 @@ def check_noise_levels(noise_table, clean, denoiser):
 
 
 @exercise("A bigger code",
-          hint="models.build_autoencoder(784, latent_dim=8, hidden=(256,)); compile with "
+          hints="models.build_autoencoder(784, latent_dim=8, hidden=(256,)); compile with "
                "loss='binary_crossentropy'; fit(x, x, ...); then the pixel MSE on x_test.")
 def check_code_size(code8_encoder, code8_mse, mse_2d):
     """An encoder with an 8-number code and its test MSE, which should beat the 2-D code."""

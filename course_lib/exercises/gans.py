@@ -14,7 +14,7 @@ def _is_keras_model(obj):
 
 
 @exercise("One-sided label smoothing",
-          hint="gan.GAN(generator, discriminator, label_smoothing=0.1), compile(), fit on "
+          hints="gan.GAN(generator, discriminator, label_smoothing=0.1), compile(), fit on "
                "x_gan for 4 epochs, then evaluation.mode_coverage(model.generate(2000), "
                "digit_classifier).")
 def check_label_smoothing(smooth_gan, smooth_coverage=None, collapsed_covered=None):
@@ -53,7 +53,7 @@ def check_label_smoothing(smooth_gan, smooth_coverage=None, collapsed_covered=No
 
 
 @exercise("A deeper generator",
-          hint="gan.build_generator(latent_dim=64, output_dim=784, hidden=(128, 256, 512), "
+          hints="gan.build_generator(latent_dim=64, output_dim=784, hidden=(128, 256, 512), "
                "batchnorm=True)")
 def check_deeper_generator(deeper_generator):
     """Generator with hidden layers 128-256-512, batch normalisation, sigmoid pixels."""
@@ -81,7 +81,7 @@ def check_deeper_generator(deeper_generator):
 
 
 @exercise("Genes that give the generator away",
-          hint="fit RandomForestClassifier on np.vstack([real_a, generated_cells]) with labels "
+          hints="fit RandomForestClassifier on np.vstack([real_a, generated_cells]) with labels "
                "1/0, then take gene_names at np.argsort(forest.feature_importances_)[::-1][:5].")
 def check_telltale_genes(telltale_genes, real=None, generated=None, gene_names=None):
     """Five gene names the forest relies on most to tell generated from real cells."""

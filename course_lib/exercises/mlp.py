@@ -61,7 +61,7 @@ def _expect_compiled_classifier(model, name):
 
 
 @exercise("Count the parameters",
-          hint="a Dense layer from n inputs to m units has n*m weights plus m biases.")
+          hints="a Dense layer from n inputs to m units has n*m weights plus m biases.")
 def check_param_count(n_params):
     """Parameters of 784 -> Dense(256) -> Dense(128) -> Dense(10)."""
     sizes = (784, 256, 128, 10)
@@ -85,7 +85,7 @@ def check_param_count(n_params):
 
 
 @exercise("A narrower model with less dropout",
-          hint="models.build_mlp(hidden=(128,), dropout=0.2), then compile as before and "
+          hints="models.build_mlp(hidden=(128,), dropout=0.2), then compile as before and "
                "fit on x_small, y_small with validation_data=(x_val, y_val).")
 def check_small_model(small_model, small_history=None):
     """784 -> Dense(128, relu) -> Dropout(0.2) -> Dense(10, softmax), compiled and trained."""
@@ -116,7 +116,7 @@ def check_small_model(small_model, small_history=None):
 
 
 @exercise("Plain SGD instead of Adam",
-          hint="compile(optimizer=keras.optimizers.SGD(learning_rate=0.01), ...) on a fresh "
+          hints="compile(optimizer=keras.optimizers.SGD(learning_rate=0.01), ...) on a fresh "
                "models.build_mlp(), then fit for 3 epochs.")
 def check_sgd_model(sgd_model, sgd_history=None, epochs=3):
     """The original architecture compiled with SGD(learning_rate=0.01) and trained."""
@@ -148,7 +148,7 @@ def check_sgd_model(sgd_model, sgd_history=None, epochs=3):
 
 
 @exercise("Batch size and the number of updates",
-          hint="one update per batch; an epoch has ceil(10000 / batch_size) batches, the last "
+          hints="one update per batch; an epoch has ceil(10000 / batch_size) batches, the last "
                "one possibly smaller.")
 def check_updates(updates, n_samples=10_000, epochs=3):
     """Weight updates in ``epochs`` epochs over ``n_samples`` samples, for batch sizes 32, 1024."""

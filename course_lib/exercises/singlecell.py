@@ -19,7 +19,7 @@ def _vector(answer, size):
 
 
 @exercise("A batch vector by hand",
-          hint="per cell line shared by both batches, mean of the reference minus mean of the "
+          hints="per cell line shared by both batches, mean of the reference minus mean of the "
                "Drop-seq cells; then average these differences over the cell lines.")
 def check_batch_vector(vector, z, batches, cell_lines, reference, batch="sc_dropseq"):
     """vector: what moves ``batch`` onto ``reference``, balanced over their shared cell lines."""
@@ -54,7 +54,7 @@ def check_batch_vector(vector, z, batches, cell_lines, reference, batch="sc_drop
 
 
 @exercise("A smaller latent space",
-          hint="latent.train_sc_vae(x_cb, epochs=15, latent_dim=4), then "
+          hints="latent.train_sc_vae(x_cb, epochs=15, latent_dim=4), then "
                "metrics.latent_quality(latent.encode(small_vae, x_cb), cell_lines).")
 def check_small_latent(small_vae, small_scores, x, cell_lines, latent_dim=4):
     """small_vae: the CellBench VAE with a smaller latent space; small_scores: its quality."""
@@ -90,7 +90,7 @@ SCGEN_PAPER = {"CD4T": (0.971, 0.988), "CD8T": (0.972, 0.985), "B": (0.962, 0.96
 
 
 @exercise("Predict another cell type",
-          hint="latent.predict_perturbation(kang, 'cell_type', 'condition', 'B', epochs=15) "
+          hints="latent.predict_perturbation(kang, 'cell_type', 'condition', 'B', epochs=15) "
                "trains a new VAE without the stimulated B cells.")
 def check_other_cell_type(result, adata, done="CD4T"):
     """result: a PerturbationResult for a held-out type other than the one done in the notebook."""

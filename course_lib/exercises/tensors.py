@@ -21,7 +21,7 @@ def _as_array(value, name):
 
 
 @exercise("Samples first",
-          hint="a genes x cells matrix m becomes cells x genes with m.T (or "
+          hints="a genes x cells matrix m becomes cells x genes with m.T (or "
                "keras.ops.transpose(m)); then keep the first 64 rows.")
 def check_samples_first(batch, genes_by_cells, n_cells=64):
     """Is ``batch`` the first ``n_cells`` cells of ``genes_by_cells``, one cell per row?"""
@@ -51,7 +51,7 @@ def check_samples_first(batch, genes_by_cells, n_cells=64):
 
 
 @exercise("Flatten a batch of images",
-          hint="keep axis 0 (the samples) and merge the rest: images.reshape(len(images), -1) "
+          hints="keep axis 0 (the samples) and merge the rest: images.reshape(len(images), -1) "
                "or keras.ops.reshape(images, (n, -1)).")
 def check_flatten(flat_batch, images):
     """Is ``flat_batch`` the image batch with one flattened image (pixel row) per sample?"""
@@ -87,7 +87,7 @@ def _reference_softmax(z):
 
 
 @exercise("Softmax",
-          hint="exp(z - max(z)) / sum(exp(z - max(z))), with max and sum over the last "
+          hints="exp(z - max(z)) / sum(exp(z - max(z))), with max and sum over the last "
                "axis (axis=-1, keepdims=True); keras.ops has exp, max and sum.")
 def _check_softmax(softmax_fn):
     expect(callable(softmax_fn), f"my_softmax should be a function, got a "

@@ -43,7 +43,7 @@ def check_reparameterise(reparameterise):
 
 
 @exercise("The KL term by hand",
-          hint="per dimension 0.5 * (exp(log_var) + mean**2 - 1 - log_var); sum over the "
+          hints="per dimension 0.5 * (exp(log_var) + mean**2 - 1 - log_var); sum over the "
                "last axis, one value per sample.")
 def _check_kl_divergence(kl_divergence):
     from course_lib.models import kl_to_prior
@@ -70,7 +70,7 @@ def _check_kl_divergence(kl_divergence):
 
 
 @exercise("The reparameterisation trick",
-          hint="z = mean + exp(0.5 * log_var) * eps: exp(0.5 * log_var) is the standard deviation.")
+          hints="z = mean + exp(0.5 * log_var) * eps: exp(0.5 * log_var) is the standard deviation.")
 def _check_reparameterise(reparameterise):
     rng = np.random.default_rng(2)
     mean = rng.normal(size=(5, 2)).astype("float32")
@@ -91,7 +91,7 @@ def _check_reparameterise(reparameterise):
 
 
 @exercise("How many latent dimensions are used?",
-          hint="kl = 0.5 * (exp(log_var) + mean**2 - 1 - log_var), averaged over images "
+          hints="kl = 0.5 * (exp(log_var) + mean**2 - 1 - log_var), averaged over images "
                "(axis=0); count the dimensions with a value above 0.01.")
 def check_active_dims(active_dims, z_mean, z_log_var):
     """Number of latent dimensions whose KL, averaged over images, exceeds 0.01 nats."""
