@@ -5,7 +5,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-NBVAL := --nbval-lax --nbval-current-env --nbval-cell-timeout=1200
+NBVAL := --nbval-lax --nbval-current-env --nbval-cell-timeout=600
 NOTEBOOK_RESULTS := $(CURDIR)/test-artifacts/notebook-results.json
 
 # Keep TensorFlow's start-up chatter out of notebooks and test logs.
@@ -39,13 +39,19 @@ lab: student lab-config
 unit: setup
 	$(BIN)/python -m pytest tests
 
-# The source notebooks record their key results into NOTEBOOK_RESULTS; tests/quality then
-# checks them against course_lib.results.TARGETS.
+# The source notebooks record their key results into NOTEBOOK_RESULTS and every exercise
+# check's verdict into SOURCE_CHECKS; the quality gate (tests/quality) then checks the results
+# against course_lib.results.TARGETS and that every solution passed its check, right after
+# the sources ran. The student notebooks' checks must all say "Not answered".
+SOURCE_CHECKS := $(CURDIR)/test-artifacts/checks-source.jsonl
+STUDENT_CHECKS := $(CURDIR)/test-artifacts/checks-student.jsonl
 notebooks: student
-	rm -f $(NOTEBOOK_RESULTS)
-	COURSE_RESULTS=$(NOTEBOOK_RESULTS) $(BIN)/python -m pytest $(NBVAL) notebooks
-	$(BIN)/python -m pytest $(NBVAL) student
-	COURSE_RESULTS=$(NOTEBOOK_RESULTS) $(BIN)/python -m pytest tests/quality
+	mkdir -p test-artifacts
+	rm -f $(NOTEBOOK_RESULTS) $(SOURCE_CHECKS) $(STUDENT_CHECKS)
+	COURSE_RESULTS=$(NOTEBOOK_RESULTS) COURSE_CHECKS=$(SOURCE_CHECKS) $(BIN)/python -m pytest $(NBVAL) notebooks
+	COURSE_RESULTS=$(NOTEBOOK_RESULTS) COURSE_SOURCE_CHECKS=$(SOURCE_CHECKS) $(BIN)/python -m pytest tests/quality
+	COURSE_CHECKS=$(STUDENT_CHECKS) $(BIN)/python -m pytest $(NBVAL) student
+	COURSE_SOURCE_CHECKS=$(SOURCE_CHECKS) COURSE_STUDENT_CHECKS=$(STUDENT_CHECKS) $(BIN)/python -m pytest tests/quality/test_student_checks.py
 
 test: unit notebooks browser-test
 

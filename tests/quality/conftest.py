@@ -1,9 +1,17 @@
-"""The quality gate runs after the notebooks: `make notebooks` sets COURSE_RESULTS to the file
-the source notebooks recorded into. `make unit` (no such file yet) does not collect it."""
+"""The quality gate runs after the notebooks: `make notebooks` points each gate module at the
+files the notebooks wrote. `make unit` sets none of them and so collects none of these."""
 
 import os
 
+from checks_file import SOURCE_CHECKS_ENV, STUDENT_CHECKS_ENV
+from course_lib.exercises import CHECKS_ENV
 from course_lib.results import RESULTS_ENV
 
-if not os.environ.get(RESULTS_ENV):
-    collect_ignore_glob = ["test_*.py"]
+# gate module -> the environment variables it needs
+GATES = {"test_targets.py": [RESULTS_ENV],
+         "test_checks.py": [SOURCE_CHECKS_ENV],
+         "test_student_checks.py": [SOURCE_CHECKS_ENV, STUDENT_CHECKS_ENV]}
+assert CHECKS_ENV not in (SOURCE_CHECKS_ENV, STUDENT_CHECKS_ENV)  # written by kernels, read here
+
+collect_ignore = [module for module, names in GATES.items()
+                  if not all(os.environ.get(name) for name in names)]
