@@ -209,17 +209,17 @@ def exercise(title, hints=(), answers=1):
                 return Feedback(title, CHECK_FAILED, f"the check cell calls {check.__name__} "
                                 f"wrongly ({err}); restore the check cell as it was.")
             given = {name: bound.arguments.get(name) for name in answer_names}
+            if _previous_cell["error"]:
+                return Feedback(title, NOT_YET, "the cell you ran just before this check "
+                                f"stopped with {_previous_cell['error']}, so {_names(given)} may "
+                                "still hold an older value (or none). Fix that cell, run it, "
+                                "then run this check again.")
             missing = [name for name, value in given.items() if is_placeholder(value)]
             if len(missing) == len(given):
                 return Feedback(title, NOT_ANSWERED, f"{_names(missing)} still "
                                 f"{'is' if len(missing) == 1 else 'are'} the placeholder of the "
                                 "exercise cell above: write your answer there, run it, then run "
                                 "this cell again.")
-            if _previous_cell["error"]:
-                return Feedback(title, NOT_YET, "the cell you ran just before this check "
-                                f"stopped with {_previous_cell['error']}, so {_names(given)} may "
-                                "still hold an older value. Fix that cell, run it, then run "
-                                "this check again.")
             if missing:
                 return Feedback(title, NOT_YET, f"{_names(missing)} "
                                 f"{'is' if len(missing) == 1 else 'are'} still None; the check "
