@@ -5,7 +5,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-NBVAL := --nbval-lax --nbval-current-env --nbval-cell-timeout=600
+NBVAL := --nbval-lax --nbval-current-env --nbval-cell-timeout=600 --durations=10
 NOTEBOOK_RESULTS := $(CURDIR)/test-artifacts/notebook-results.json
 
 # Keep TensorFlow's start-up chatter out of notebooks and test logs.
