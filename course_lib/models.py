@@ -116,9 +116,12 @@ class VAE(keras.Model):
     minimises, per sample and averaged over the batch,
     ``reconstruction(x, decoder(z)) + beta * KL(q(z|x) || N(0, prior_sd^2 I))`` with
     ``z = z_mean + exp(z_log_var / 2) * eps`` (the reparameterisation trick). The loss
-    is computed inside the model (``compute_loss``), so the built-in ``fit``,
-    ``evaluate``, validation data, callbacks and compiled metrics work on every backend.
-    Calling the model gives the deterministic reconstruction through ``z_mean``.
+    is computed inside the model (``compute_loss``, in the style of the keras.io
+    examples), from ``x`` alone: it encodes, samples and decodes itself, so it never reads
+    a posterior left over from an earlier call. The built-in ``fit``, ``evaluate``,
+    validation data, callbacks and compiled metrics work on every backend.
+    Calling the model gives the reconstruction through z_mean (through a sampled z when
+    ``training=True``); compiled metrics see that output.
     Validation/evaluation losses also sample z, so they estimate the same objective.
     If ``fit`` gets targets ``y``, they are reconstructed instead of ``x`` (denoising).
     """
@@ -137,8 +140,6 @@ class VAE(keras.Model):
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.reconstruction_loss_tracker = keras.metrics.Mean(name="reconstruction_loss")
         self.kl_loss_tracker = keras.metrics.Mean(name="kl_loss")
-        # (z_mean, z_log_var) of the last forward pass, read by compute_loss in the same step
-        object.__setattr__(self, "_posterior", None)
 
     @property
     def latent_dim(self):
@@ -153,7 +154,6 @@ class VAE(keras.Model):
     def call(self, inputs, training=False):
         """Reconstruction: through a sampled z when training, through z_mean otherwise."""
         z_mean, z_log_var = self.encoder(inputs, training=training)
-        object.__setattr__(self, "_posterior", (z_mean, z_log_var))
         z = self.sample_z(z_mean, z_log_var) if training else z_mean
         return self.decoder(z, training=training)
 
@@ -163,16 +163,16 @@ class VAE(keras.Model):
                 kl_to_prior(z_mean, z_log_var, self.prior_sd))
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        """Batch mean of reconstruction + beta * KL; updates the component trackers."""
-        if self._posterior is None:
-            z_mean, z_log_var = self.encoder(x, training=training)
-        else:
-            z_mean, z_log_var = self._posterior
-        object.__setattr__(self, "_posterior", None)
-        if not training:  # evaluation: y_pred went through z_mean; score a sampled z instead
-            y_pred = self.decoder(self.sample_z(z_mean, z_log_var), training=False)
-        target = x if y is None else y
-        recon, kl = self.loss_terms(target, y_pred, z_mean, z_log_var)
+        """Batch mean of reconstruction + beta * KL for x; updates the component trackers.
+
+        ``y_pred`` (the output of ``call``) is not used: the loss needs the posterior of x
+        and a reconstruction from a sampled z of that same posterior, so it computes both
+        here. Unused, the forward pass of ``call`` costs nothing under a compiled step
+        (TensorFlow and XLA prune it) unless compiled metrics read it.
+        """
+        z_mean, z_log_var = self.encoder(x, training=training)
+        x_hat = self.decoder(self.sample_z(z_mean, z_log_var), training=training)
+        recon, kl = self.loss_terms(x if y is None else y, x_hat, z_mean, z_log_var)
         recon, kl = keras.ops.mean(recon), keras.ops.mean(kl)
         total = recon + self.beta * kl
         for loss in self.losses:  # e.g. weight or activity regularisers in the sub-models

@@ -141,6 +141,21 @@ def test_loss_terms_match_a_hand_computation(likelihood, output_activation):
     assert logs["loss"] == pytest.approx(recon + beta * kl, rel=1e-4)
 
 
+def test_compute_loss_scores_its_own_x_not_the_last_call():
+    vae = build_vae(12, latent_dim=2, hidden=(8,), beta=0.7)
+    _freeze_posterior_sd(vae)
+    x, other = X[:8], 1.0 - X[8:16]
+    mean, log_var = vae.encode_distribution(x)
+    recon, kl = _np_bce(x, vae.decode(mean)).mean(), _np_kl(mean, log_var, 1.0).mean()
+    for y_pred in (vae(other, training=True), vae(other)):  # a call on other data just before
+        loss = vae.compute_loss(x=x, y_pred=y_pred, training=False)
+        assert float(loss) == pytest.approx(recon + 0.7 * kl, rel=1e-4)
+    vae.kl_loss_tracker.reset_state()
+    vae(other, training=True)
+    vae.compute_loss(x=x, y_pred=vae(x, training=True))
+    assert float(vae.kl_loss_tracker.result()) == pytest.approx(kl, rel=1e-4)
+
+
 def test_training_lowers_the_loss_and_logs_the_three_terms():
     keras.utils.set_random_seed(0)
     x = (RNG.random((512, 12)) < np.linspace(0.1, 0.9, 12)).astype("float32")
