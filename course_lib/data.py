@@ -5,7 +5,11 @@ Every file is fetched once and verified by hash. Two sources are possible:
 * online (default): the public URL, downloaded with ``pooch`` into a cache
   (``data/cache`` in the project, or the directory named by ``DGN_DATA_CACHE``);
 * offline: a local mirror directory laid out like ``shared/data`` and named by
-  ``DGN_DATA_MIRROR``. Then no network is touched.
+  ``DGN_DATA_MIRROR``. Then no network is touched. An empty ``DGN_DATA_MIRROR`` is an
+  error, not "no mirror": it usually means a shell variable that was never set.
+
+``python -m course_lib.data download --all --to DIR`` builds such a mirror from the public
+URLs (see data/README.md).
 
 Some mirror files are lossless re-encodings of the public ones (MANIFEST calls them
 *derived*), so each registry entry knows the public hash and, where it differs, the
@@ -13,9 +17,14 @@ mirror hash. A download must match the public hash; a file already on disk (mirr
 cache) may match either, as both hold the same data. Nothing unverified is ever read.
 """
 
+import argparse
 import gzip
 import os
+import struct
+import sys
+import time
 import warnings
+import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +48,12 @@ class DataFile:
     known_hash: str  # "sha256:..." or "md5:..." of the public file
     size: int  # bytes of the mirror copy (the public one where they are the same)
     mirror_hash: str | None = None  # sha256 of the mirror copy, where it differs
+    public_size: int | None = None  # bytes of the public copy, where they differ
+
+    @property
+    def download_size(self):
+        """Bytes a complete download has."""
+        return self.public_size or self.size
 
     @property
     def expected_mirror_hash(self):
@@ -73,9 +88,11 @@ _FILES = [
     # (torchvision's and Zalando's lists), mirror copies by the sha256 in MANIFEST.md.
     # The mirror's MNIST training images were re-gzipped (same pixels, new gzip
     # stream); its Fashion-MNIST files are Debian's (gzip headers rewritten, same payload).
+    # Where the public file differs in size, it is the last number (Debian's gzip headers
+    # dropped the file name); a download's size tells a cut-off transfer from a change.
     DataFile("mnist/train-images-idx3-ubyte.gz", _MNIST_URL + "train-images-idx3-ubyte.gz",
              "md5:f68b3c2dcbeaaa9fbdd348bbdeb94873", 9630610,
-             "sha256:7ff28fd295f802eefc6d40e461175dfe4b969b1842b2abc8c6dc8c20711cf79f"),
+             "sha256:7ff28fd295f802eefc6d40e461175dfe4b969b1842b2abc8c6dc8c20711cf79f", 9912422),
     DataFile("mnist/train-labels-idx1-ubyte.gz", _MNIST_URL + "train-labels-idx1-ubyte.gz",
              "md5:d53e105ee54ea40749a09fcbcd1e9432", 28881,
              "sha256:3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c"),
@@ -88,19 +105,19 @@ _FILES = [
     DataFile("fashion-mnist/train-images-idx3-ubyte.gz",
              _FASHION_URL + "train-images-idx3-ubyte.gz",
              "md5:8d4fb7e6c68d591d4c3dfef9ec88bf0d", 26421856,
-             "sha256:b0564c3eedabfbf835052cff8503ea422014ce006caf5b757f851416ee8300c7"),
+             "sha256:b0564c3eedabfbf835052cff8503ea422014ce006caf5b757f851416ee8300c7", 26421880),
     DataFile("fashion-mnist/train-labels-idx1-ubyte.gz",
              _FASHION_URL + "train-labels-idx1-ubyte.gz",
              "md5:25c81989df183df01b3e8a0aad5dffbe", 29491,
-             "sha256:0ae29f65d86684f32d1b9c85147786c547b9c6aebcaf235f0400a0cce308b056"),
+             "sha256:0ae29f65d86684f32d1b9c85147786c547b9c6aebcaf235f0400a0cce308b056", 29515),
     DataFile("fashion-mnist/t10k-images-idx3-ubyte.gz",
              _FASHION_URL + "t10k-images-idx3-ubyte.gz",
              "md5:bef4ecab320f06d8554ea6380940ec79", 4422079,
-             "sha256:cc1d090a38ace84dfa1aa66e3ada7c336ef481a96936906477e6dd344da56eaa"),
+             "sha256:cc1d090a38ace84dfa1aa66e3ada7c336ef481a96936906477e6dd344da56eaa", 4422102),
     DataFile("fashion-mnist/t10k-labels-idx1-ubyte.gz",
              _FASHION_URL + "t10k-labels-idx1-ubyte.gz",
              "md5:bb300cfdad3c16e7a12a480ee83cd310", 5125,
-             "sha256:8d3605d196f4be44669e46906da9733c8131fef761fdbfec72c424d5222f1a05"),
+             "sha256:8d3605d196f4be44669e46906da9733c8131fef761fdbfec72c424d5222f1a05", 5148),
     # Single-cell sets. R data files are converted in Python (see _read_seurat_rda).
     DataFile("scrna/kang_ifnb_seurat_sub/ifnb_sub.rda", _SCPLOTTER + "ifnb_sub.rda",
              "sha256:449499b65ae3157f54385021710381bef93a04bc48000d7c7e896184f3b9d9a0", 2442257),
@@ -135,6 +152,13 @@ FASHION_MNIST_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
 
 
 # ---------------------------------------------------------------- fetching and checking
+DOWNLOAD_ATTEMPTS = 3  # pooch tries a failed download again after 1 s, then 2 s
+_READ_TIMEOUT = 30  # seconds without a byte before an attempt counts as failed
+# A running download writes every 64 KiB; a temporary file untouched this long (seconds)
+# was left by a download that was killed.
+_ABANDONED_AFTER = 600
+
+
 def cache_dir():
     """Directory downloads are cached in (``DGN_DATA_CACHE`` or ``<project>/data/cache``)."""
     if os.environ.get(CACHE_ENV):
@@ -145,8 +169,14 @@ def cache_dir():
 def mirror_dir():
     """The offline mirror named by ``DGN_DATA_MIRROR``, or None when it is not set."""
     value = os.environ.get(MIRROR_ENV)
-    if not value:
+    if value is None:
         return None
+    if not value.strip():  # e.g. export DGN_DATA_MIRROR=$MIRROR with MIRROR never set
+        raise DataError(
+            f"{MIRROR_ENV} is set but empty, so the course does not know where the mirror is.\n"
+            f"Set it to the mirror's absolute path (export {MIRROR_ENV}=/path/to/shared/data), "
+            f"or unset it (unset {MIRROR_ENV}) to download the data."
+        )
     mirror = Path(value).expanduser().absolute()  # relative to the current directory
     if not mirror.is_dir():
         raise DataError(
@@ -168,20 +198,33 @@ def file_hash(path, alg="sha256"):
     return f"{alg}:{digest.hexdigest()}"
 
 
-def _matches(path, entry):
-    """Whether a file on disk is a verified copy of ``entry`` (public or mirror version)."""
-    return any(file_hash(path, h.split(":", 1)[0]) == h for h in entry.hashes)
+def _matches(path, entry, where, alternative):
+    """Whether the file at ``path`` is a verified copy of ``entry`` (public or mirror version).
+
+    ``where`` names the folder in messages, ``alternative`` is the other way out for the
+    user. A directory in the file's place, or a file that cannot be read, is a DataError:
+    downloading the file again would not put either right.
+    """
+    try:
+        return any(file_hash(path, h.split(":", 1)[0]) == h for h in entry.hashes)
+    except IsADirectoryError:
+        raise DataError(
+            f"{path} is a directory, where {where} should hold the file {entry.path}.\n"
+            f"Remove or rename the directory, or {alternative}."
+        ) from None
+    except OSError as err:  # e.g. a file another user created without read permission
+        raise DataError(
+            f"{path} in {where} cannot be read ({err.strerror or err}).\n"
+            f"Make it readable (chmod a+r {path}), or {alternative}."
+        ) from None
 
 
-def _verify(path, entry, fix):
-    """Raise a DataError saying what was expected unless ``path`` is a good copy."""
-    if _matches(path, entry):
-        return
-    found = file_hash(path, "sha256")
-    raise DataError(
+def _mismatch(path, entry, fix):
+    """The DataError for a file on disk whose hash says it is not ``entry``."""
+    return DataError(
         f"{path} is not a valid copy of {entry.path}: its hash does not match.\n"
         f"  expected {' or '.join(entry.hashes)} ({entry.size:,} bytes)\n"
-        f"  found    {found} ({Path(path).stat().st_size:,} bytes)\n"
+        f"  found    {file_hash(path, 'sha256')} ({Path(path).stat().st_size:,} bytes)\n"
         f"The file is truncated, corrupted or a different version. {fix}"
     )
 
@@ -201,72 +244,164 @@ def fetch(path):
     entry = _entry(path)
     mirror = mirror_dir()
     if mirror is None:
-        return _download(entry)
+        folder, where, alternative = _cache_place()
+        target = folder / entry.path
+        if _kept(target, entry, where, alternative):
+            return target
+        return _download(entry, folder, where, alternative)
     local = mirror / entry.path
-    if not local.is_file():
+    if not local.exists():
         raise DataError(
             f"{local} is missing from the data mirror {mirror} (set by {MIRROR_ENV}).\n"
             f"Expected the file {entry.path} ({entry.size:,} bytes), laid out as in "
             f"shared/data. Copy it there, or unset {MIRROR_ENV} to download it from "
             f"{entry.url}"
         )
-    _verify(local, entry, f"Replace it with a good copy (see shared/data/MANIFEST.md) "
-                          f"or unset {MIRROR_ENV} to download it.")
+    where = f"the data mirror {mirror} (set by {MIRROR_ENV})"
+    if not _matches(local, entry, where, f"unset {MIRROR_ENV} to download the data"):
+        raise _mismatch(local, entry, f"Replace it with a good copy (see shared/data/MANIFEST.md) "
+                                      f"or unset {MIRROR_ENV} to download it.")
     return local
 
 
-def _download(entry):
-    """Cached copy of ``entry``, downloaded (and verified) by pooch if not cached yet."""
+def _cache_place():
+    """The cache folder, its name in messages, and the user's other way out."""
+    folder = cache_dir()
+    return folder, f"the download cache {folder}", f"set {CACHE_ENV} to a directory of your own"
+
+
+def _kept(target, entry, where, alternative):
+    """Whether ``target`` holds a verified copy of ``entry``; a damaged copy is deleted."""
+    if not target.exists():
+        return False
+    if _matches(target, entry, where, alternative):
+        return True
+    target.unlink()  # a stale or damaged copy is never trusted
+    return False
+
+
+class _Downloader:
+    """Downloads one URL for pooch, which retries an attempt that raises a RequestException.
+
+    Unlike pooch's own HTTPDownloader it notes how many bytes arrived and whether the
+    server announced a length, to tell a transfer cut short from a changed file; it
+    raises a refusal (HTTP 4xx) as a DataError, as asking again would get the same answer;
+    and it makes the file world-readable (pooch's temporary files are 0600), so that users
+    can share a cache or a mirror.
+    """
+
+    def __init__(self, entry):
+        self.entry = entry
+        self.received = None  # bytes of the last attempt, None if it failed
+        self.announced = False  # whether the server sent a Content-Length
+
+    def __call__(self, url, output_file, pooch_instance):
+        import requests
+
+        self.received = None
+        with requests.get(url, stream=True, timeout=_READ_TIMEOUT) as response:
+            if 400 <= response.status_code < 500 and response.status_code not in (408, 429):
+                raise DataError(
+                    f"Could not download {self.entry.path}: {url} answered "
+                    f"HTTP {response.status_code} {response.reason}. The file has moved or "
+                    f"is no longer public; set {MIRROR_ENV} to a directory with a good copy "
+                    f"(see data/README.md)."
+                )
+            response.raise_for_status()  # a server error (5xx) may pass: tried again
+            self.announced = "Content-Length" in response.headers
+            with open(output_file, "wb") as out:
+                for block in response.iter_content(1 << 16):
+                    out.write(block)
+        os.chmod(output_file, 0o644)
+        self.received = os.path.getsize(output_file)
+
+
+def _remove_abandoned_downloads(folder):
+    """Delete temporary files that killed downloads left in ``folder``.
+
+    pooch names them as ``tempfile`` does: ``tmp`` and 8 random characters.
+    """
+    for path in folder.glob("tmp????????"):
+        try:
+            if time.time() - path.stat().st_mtime > _ABANDONED_AFTER:
+                path.unlink()
+        except OSError:  # removed meanwhile by another process, or another user's
+            pass
+
+
+def _download(entry, folder, where, alternative):
+    """Download ``entry`` into ``folder`` (the cache or a mirror); its verified local path.
+
+    pooch streams each attempt into a temporary file next to the target, checks its hash,
+    and moves it into place only if it matches; a failed attempt is deleted and retried.
+    """
     import pooch
     import requests
 
-    target = cache_dir() / entry.path
-    if target.is_file():
-        if _matches(target, entry):
-            return target
-        target.unlink(missing_ok=True)  # a stale or damaged cache entry is never trusted
+    downloader = _Downloader(entry)
+    store = pooch.create(folder, base_url="", registry={entry.path: entry.known_hash},
+                         urls={entry.path: entry.url}, retry_if_failed=DOWNLOAD_ATTEMPTS - 1)
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        # pooch streams into a temporary file next to the target, moves it into place
-        # only if its hash matches, and deletes it otherwise.
-        return Path(pooch.retrieve(entry.url, known_hash=entry.known_hash,
-                                   fname=target.name, path=target.parent, progressbar=False))
+        (folder / entry.path).parent.mkdir(parents=True, exist_ok=True)
+        _remove_abandoned_downloads((folder / entry.path).parent)
+        return Path(store.fetch(entry.path, downloader=downloader))
     except requests.RequestException as err:  # before ValueError: some are both
         raise DataError(
-            f"Could not download {entry.path} from {entry.url}\n"
-            f"  ({type(err).__name__}: {err})\n"
-            f"Without network access, set {MIRROR_ENV} to the absolute path of a "
-            f"directory laid out like shared/data, e.g. export {MIRROR_ENV}=/path/to/shared/data"
+            f"Could not download {entry.path} from {entry.url} "
+            f"({DOWNLOAD_ATTEMPTS} attempts; the last: {type(err).__name__}: {err})\n"
+            f"Check the network connection and try again. Without network access, set "
+            f"{MIRROR_ENV} to the absolute path of a directory laid out like shared/data, "
+            f"e.g. export {MIRROR_ENV}=/path/to/shared/data"
         ) from None
-    except ValueError as err:  # pooch's hash mismatch; it has deleted the download
-        raise DataError(
-            f"The download of {entry.path} from {entry.url} failed its hash check "
-            f"(expected {entry.known_hash}); nothing was cached. The server may serve a "
-            f"changed file; try again, or set {MIRROR_ENV} to a directory with a good copy.\n"
-            f"  ({err})"
-        ) from None
+    except ValueError as err:
+        if downloader.received is None:  # raised before the hash check: not a mismatch
+            raise DataError(f"Could not download {entry.path} from {entry.url} "
+                            f"({type(err).__name__}: {err}).") from err
+        raise _failed_hash_check(entry, downloader) from None
     except OSError as err:  # e.g. a read-only or full disk
         raise DataError(
-            f"Could not save {entry.path} in the cache {cache_dir()}: {err}\n"
-            f"Set {CACHE_ENV} to a writable directory, or {MIRROR_ENV} to a data mirror."
+            f"Could not save {entry.path} in {where} ({err}).\n"
+            f"Make it writable, or {alternative}."
         ) from None
+
+
+def _failed_hash_check(entry, downloader):
+    """The DataError for a download whose every attempt failed the hash check."""
+    received, expected = downloader.received, entry.download_size
+    summary = (f"The download of {entry.path} from {entry.url} failed its hash check "
+               f"({DOWNLOAD_ATTEMPTS} attempts); nothing was saved.\n")
+    if received < expected and not downloader.announced:
+        # Without a Content-Length, a dropped connection looks like the end of the file.
+        return DataError(
+            summary + f"Only {received:,} of its {expected:,} bytes arrived: the connection "
+            f"was cut off. Try again later, or set {MIRROR_ENV} to a directory with a good copy."
+        )
+    return DataError(
+        summary + f"The server sent {received:,} bytes that are not the published file "
+        f"(expected {entry.known_hash}, {expected:,} bytes): the file at that URL has changed. "
+        f"Set {MIRROR_ENV} to a directory with a good copy (see data/README.md)."
+    )
+
+
+# What a parser raises on bytes it cannot make sense of. Anything else (a MemoryError, an
+# interrupt) is no reading failure and passes through unchanged.
+_READ_ERRORS = (ValueError, LookupError, TypeError, AttributeError, EOFError, OSError,
+                NotImplementedError, struct.error, zlib.error)
 
 
 @contextmanager
 def _reading(path):
-    """Turn a failure to parse a verified file into one clear DataError."""
+    """Turn a failure to parse a verified file into one clear DataError, the cause chained."""
     try:
         yield
-    except DataError:
-        raise
-    except Exception as err:
+    except _READ_ERRORS as err:
         # The hash matched, so the bytes are the published ones: the reader is at fault.
         raise DataError(
             f"{path} passed its hash check but could not be read "
             f"({type(err).__name__}: {err}).\nThe file is intact, so the installed "
             f"reading library is probably a different version from requirements.txt; "
             f"reinstall the pinned versions (make setup)."
-        ) from None
+        ) from err
 
 
 # ---------------------------------------------------------------- image datasets
@@ -492,11 +627,81 @@ DATASETS = {
 
 
 def load(name, **kwargs):
-    """Load a dataset by name (see DATASETS)."""
+    """Load a dataset by name, in any case (see DATASETS)."""
     import difflib
 
-    if name not in DATASETS:
-        close = difflib.get_close_matches(str(name), DATASETS, n=1)
+    if not isinstance(name, str):
+        raise DataError(
+            f"load() takes one dataset name as a string, not {type(name).__name__} {name!r}. "
+            f"Load one dataset per call, e.g. load('mnist'); available: {', '.join(DATASETS)}."
+        )
+    if name.lower() not in DATASETS:
+        close = difflib.get_close_matches(name.lower(), DATASETS, n=1)
         hint = f" Did you mean '{close[0]}'?" if close else ""
         raise DataError(f"Unknown dataset '{name}'. Available: {', '.join(DATASETS)}.{hint}")
-    return DATASETS[name](**kwargs)
+    return DATASETS[name.lower()](**kwargs)
+
+
+# ---------------------------------------------------------------- building a mirror
+def download_files(entries, folder=None):
+    """Download and verify ``entries`` into ``folder`` (default: the cache); print a summary.
+
+    ``folder`` gets the layout ``DGN_DATA_MIRROR`` expects. Files already there and valid
+    are kept, so an interrupted run can simply be repeated. Returns the failures' messages.
+    """
+    if folder is None:
+        folder, where, alternative = _cache_place()
+    else:
+        folder = Path(folder).expanduser().absolute()
+        where, alternative = f"the mirror {folder}", "choose another directory with --to"
+    print(f"Downloading {len(entries)} files into {folder}")
+    failures, kept = [], 0
+    for entry in entries:
+        try:
+            if _kept(folder / entry.path, entry, where, alternative):
+                kept += 1
+                print(f"  valid       {entry.path} (kept)")
+                continue
+            path = _download(entry, folder, where, alternative)
+            print(f"  downloaded  {entry.path} ({path.stat().st_size:,} bytes, hash verified)")
+        except DataError as err:
+            failures.append(str(err))
+            print(f"  FAILED      {entry.path}")
+    total = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+    print(f"{len(entries)} files: {len(entries) - kept - len(failures)} downloaded, "
+          f"{kept} already valid, {len(failures)} failed ({total / 1e6:.1f} MB in {folder}).")
+    for message in failures:
+        print(f"\n{message}")
+    if failures:
+        print("\nRun the command again to retry the failed files (valid files are kept).")
+    else:
+        print(f"Use it offline with: export {MIRROR_ENV}={folder}")
+    return failures
+
+
+def main(argv=None):
+    """Command line: ``python -m course_lib.data download --all --to DIR``."""
+    import logging
+
+    parser = argparse.ArgumentParser(prog="python -m course_lib.data",
+                                     description="The course's data files.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    download = commands.add_parser(
+        "download", help="download and verify registered files into a mirror or the cache")
+    download.add_argument("files", nargs="*",
+                          help="registered paths, e.g. mnist/t10k-labels-idx1-ubyte.gz")
+    download.add_argument("--all", action="store_true", help="every registered file")
+    download.add_argument("--to", metavar="DIR", help="mirror directory (default: the cache)")
+    args = parser.parse_args(argv)
+    if args.all == bool(args.files):
+        parser.error("name the files to download, or --all for every registered file")
+    logging.getLogger("pooch").setLevel(logging.WARNING)  # the summary says what pooch did
+    try:
+        entries = list(REGISTRY.values()) if args.all else [_entry(p) for p in args.files]
+    except DataError as err:
+        parser.error(str(err))
+    return 1 if download_files(entries, args.to) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

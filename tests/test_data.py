@@ -4,13 +4,19 @@ Failure paths run on small fake files in ``tmp_path``; downloads are served by a
 HTTP server. Loader tests read the real offline mirror and skip when it is absent.
 """
 
+import builtins
 import dataclasses
+import errno
 import gzip
 import hashlib
 import http.server
+import os
 import re
 import socket
+import stat
 import threading
+import time
+import types
 
 import numpy as np
 import pandas as pd
@@ -62,6 +68,30 @@ def cache(monkeypatch, tmp_path):
     return tmp_path / "cache"
 
 
+@pytest.fixture(autouse=True)
+def waits(monkeypatch):
+    """pooch's pauses between download attempts, recorded instead of slept."""
+    import pooch.core
+
+    pauses = []
+    monkeypatch.setattr(pooch.core, "time", types.SimpleNamespace(sleep=pauses.append))
+    return pauses
+
+
+@pytest.fixture
+def unreadable(monkeypatch):
+    """``unreadable(path)``: opening the file fails as without read permission (even as root)."""
+    blocked, real_open = set(), builtins.open
+
+    def guarded_open(file, *args, **kwargs):
+        if os.fspath(file) in blocked:
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), os.fspath(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", guarded_open)
+    return lambda path: blocked.add(os.fspath(path))
+
+
 @pytest.fixture
 def fake_mirror(monkeypatch, tmp_path):
     """An empty mirror directory, set as DGN_DATA_MIRROR."""
@@ -72,16 +102,25 @@ def fake_mirror(monkeypatch, tmp_path):
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
+    """Serves ``server.files``; ``server.faults[path]`` lists faults for the next requests:
+
+    an HTTP status, ``"drop"`` (announces the length, sends half, hangs up) or ``"cut"``
+    (the same without a Content-Length, so the client cannot tell).
+    """
+
     def do_GET(self):  # noqa: N802 (http.server's naming)
         self.server.requests.append(self.path)
+        faults = self.server.faults.get(self.path)
+        fault = faults.pop(0) if faults else None
         body = self.server.files.get(self.path)
-        if body is None:
-            self.send_error(404)
+        if body is None or isinstance(fault, int):
+            self.send_error(fault or 404)
             return
         self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
+        if fault != "cut":
+            self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(body)
+        self.wfile.write(body[: len(body) // 2] if fault else body)  # HTTP/1.0: then closes
 
     def log_message(self, *args):  # keep test output quiet
         pass
@@ -91,7 +130,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 def server():
     """A local HTTP server serving ``server.files[path]`` (bytes) at ``server.url(path)``."""
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    httpd.files, httpd.requests = {}, []
+    httpd.files, httpd.faults, httpd.requests = {}, {}, []
     httpd.url = lambda path: f"http://127.0.0.1:{httpd.server_port}{path}"
     thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
     thread.start()
@@ -113,6 +152,25 @@ def closed_url():
 def test_unknown_dataset_name_suggests_the_closest():
     with pytest.raises(DataError, match="Unknown dataset 'mnits'.*Available: mnist.*mean 'mnist'"):
         data.load("mnits")
+
+
+def test_dataset_names_match_in_any_case(monkeypatch):
+    monkeypatch.setitem(data.DATASETS, "mnist", lambda: "the digits")
+    assert data.load("MNIST") == "the digits"
+
+
+def test_misspelt_name_in_another_case_gets_a_suggestion():
+    with pytest.raises(DataError, match="Unknown dataset 'Fashion_MNIST'.*mean 'fashion-mnist'"):
+        data.load("Fashion_MNIST")
+
+
+def test_dataset_name_that_is_not_a_string():
+    with pytest.raises(DataError) as err:
+        data.load(["mnist"])
+    assert str(err.value) == (
+        "load() takes one dataset name as a string, not list ['mnist']. Load one dataset per "
+        "call, e.g. load('mnist'); available: mnist, fashion-mnist, kang-seurat, kang-scgen, "
+        "pancreas, cellbench.")
 
 
 def test_unknown_file_lists_the_registry():
@@ -154,6 +212,41 @@ def test_mirror_that_is_not_a_directory(monkeypatch, tmp_path):
         data.fetch("mnist/t10k-labels-idx1-ubyte.gz")
 
 
+def test_empty_mirror_variable_is_an_error(monkeypatch):
+    """Empty is not "no mirror": it is usually a shell variable that was never set."""
+    monkeypatch.setenv(data.MIRROR_ENV, "")
+    with pytest.raises(DataError) as err:
+        data.load("mnist")
+    assert str(err.value) == (
+        f"{data.MIRROR_ENV} is set but empty, so the course does not know where the mirror is.\n"
+        f"Set it to the mirror's absolute path (export {data.MIRROR_ENV}=/path/to/shared/data), "
+        f"or unset it (unset {data.MIRROR_ENV}) to download the data.")
+
+
+def test_unreadable_mirror_file(monkeypatch, fake_mirror, unreadable):
+    _register(monkeypatch, PAYLOAD)
+    (fake_mirror / "fake").mkdir()
+    (fake_mirror / FAKE).write_bytes(PAYLOAD)
+    unreadable(fake_mirror / FAKE)
+    with pytest.raises(DataError) as err:
+        data.fetch(FAKE)
+    assert str(err.value) == (
+        f"{fake_mirror / FAKE} in the data mirror {fake_mirror} (set by {data.MIRROR_ENV}) "
+        f"cannot be read (Permission denied).\nMake it readable (chmod a+r {fake_mirror / FAKE}), "
+        f"or unset {data.MIRROR_ENV} to download the data.")
+
+
+def test_directory_in_place_of_a_mirror_file(monkeypatch, fake_mirror):
+    _register(monkeypatch, PAYLOAD)
+    (fake_mirror / FAKE).mkdir(parents=True)
+    with pytest.raises(DataError) as err:
+        data.fetch(FAKE)
+    assert str(err.value) == (
+        f"{fake_mirror / FAKE} is a directory, where the data mirror {fake_mirror} (set by "
+        f"{data.MIRROR_ENV}) should hold the file {FAKE}.\nRemove or rename the directory, or "
+        f"unset {data.MIRROR_ENV} to download the data.")
+
+
 @pytest.mark.parametrize("damage", ["truncated", "garbage", "empty", "one byte flipped"])
 def test_damaged_mirror_file(monkeypatch, fake_mirror, damage):
     entry = _register(monkeypatch, PAYLOAD)
@@ -185,7 +278,22 @@ def test_verified_but_unreadable_idx(monkeypatch, fake_mirror):
     _register(monkeypatch, garbage)
     (fake_mirror / "fake").mkdir()
     (fake_mirror / FAKE).write_bytes(garbage)
-    with pytest.raises(DataError, match="passed its hash check but could not be read"):
+    with pytest.raises(DataError, match="passed its hash check but could not be read") as err:
+        data._read_idx(data.fetch(FAKE))
+    assert isinstance(err.value.__cause__, gzip.BadGzipFile)  # the traceback is kept
+
+
+def test_reading_lets_other_errors_through(monkeypatch, fake_mirror):
+    """Running out of memory is not a reading-library problem: it is not disguised as one."""
+    _register(monkeypatch, PAYLOAD)
+    (fake_mirror / "fake").mkdir()
+    (fake_mirror / FAKE).write_bytes(PAYLOAD)
+
+    def out_of_memory(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(data.np, "frombuffer", out_of_memory)
+    with pytest.raises(MemoryError):
         data._read_idx(data.fetch(FAKE))
 
 
@@ -212,6 +320,7 @@ def test_download_is_cached_and_verified(monkeypatch, server, cache):
     assert path == cache / FAKE and path.read_bytes() == PAYLOAD
     assert _files(cache) == [path]
     assert data.fetch(FAKE) == path and server.requests == ["/labels.gz"]  # no second download
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644  # readable by every user of the cache
 
 
 def test_real_entry_downloads_by_published_md5(monkeypatch, mirror, server):
@@ -226,27 +335,106 @@ def test_real_entry_downloads_by_published_md5(monkeypatch, mirror, server):
 
 
 def test_download_with_wrong_hash_leaves_nothing(monkeypatch, server, cache):
-    server.files["/labels.gz"] = PAYLOAD[:-5]
+    server.files["/labels.gz"] = PAYLOAD[:-5]  # complete, with its length: a changed file
     entry = _register(monkeypatch, PAYLOAD, url=server.url("/labels.gz"))
-    with pytest.raises(DataError, match="failed its hash check") as err:
+    with pytest.raises(DataError) as err:
         data.fetch(FAKE)
-    assert entry.known_hash in str(err.value) and data.MIRROR_ENV in str(err.value)
+    assert str(err.value) == (
+        f"The download of {FAKE} from {entry.url} failed its hash check (3 attempts); nothing "
+        f"was saved.\nThe server sent {len(PAYLOAD) - 5} bytes that are not the published file "
+        f"(expected {entry.known_hash}, {len(PAYLOAD)} bytes): the file at that URL has "
+        f"changed. Set {data.MIRROR_ENV} to a directory with a good copy (see data/README.md).")
+    assert len(server.requests) == 3
     assert _files(cache) == []  # not the file, nor pooch's temporary file
+
+
+def test_download_cut_short_without_a_length(monkeypatch, server, cache, waits):
+    """Without a Content-Length, only the size tells a dropped connection from a changed file."""
+    server.files["/labels.gz"] = PAYLOAD
+    server.faults["/labels.gz"] = ["cut"] * 3
+    entry = _register(monkeypatch, PAYLOAD, url=server.url("/labels.gz"))
+    with pytest.raises(DataError) as err:
+        data.fetch(FAKE)
+    assert str(err.value) == (
+        f"The download of {FAKE} from {entry.url} failed its hash check (3 attempts); nothing "
+        f"was saved.\nOnly {len(PAYLOAD) // 2} of its {len(PAYLOAD)} bytes arrived: the "
+        f"connection was cut off. Try again later, or set {data.MIRROR_ENV} to a directory "
+        f"with a good copy.")
+    assert waits == [1, 2] and _files(cache) == []
+
+
+def test_dropped_connection_and_server_error_are_tried_again(monkeypatch, server, cache, waits):
+    server.files["/labels.gz"] = PAYLOAD
+    server.faults["/labels.gz"] = ["drop", 503]
+    _register(monkeypatch, PAYLOAD, url=server.url("/labels.gz"))
+    assert data.fetch(FAKE).read_bytes() == PAYLOAD
+    assert server.requests == ["/labels.gz"] * 3 and waits == [1, 2]
+    assert _files(cache) == [cache / FAKE]
+
+
+def test_connection_dropped_on_every_attempt(monkeypatch, server, cache):
+    server.files["/labels.gz"] = PAYLOAD
+    server.faults["/labels.gz"] = ["drop"] * 3
+    entry = _register(monkeypatch, PAYLOAD, url=server.url("/labels.gz"))
+    with pytest.raises(DataError) as err:
+        data.fetch(FAKE)
+    message = str(err.value)
+    assert message.startswith(f"Could not download {FAKE} from {entry.url} (3 attempts; the "
+                              f"last: ChunkedEncodingError: ")
+    assert message.endswith(
+        f"Check the network connection and try again. Without network access, set "
+        f"{data.MIRROR_ENV} to the absolute path of a directory laid out like shared/data, "
+        f"e.g. export {data.MIRROR_ENV}=/path/to/shared/data")
+    assert _files(cache) == []
+
+
+def test_abandoned_temporary_files_are_removed(monkeypatch, server, cache):
+    """A download killed mid-way leaves pooch's temporary file; the next download clears it."""
+    server.files["/labels.gz"] = PAYLOAD
+    _register(monkeypatch, PAYLOAD, url=server.url("/labels.gz"))
+    (cache / "fake").mkdir(parents=True)
+    abandoned, running = cache / "fake" / "tmpk3j4h5g6", cache / "fake" / "tmpa1b2c3d4"
+    abandoned.write_bytes(PAYLOAD[:7])
+    an_hour_ago = time.time() - 3600
+    os.utime(abandoned, (an_hour_ago, an_hour_ago))
+    running.write_bytes(PAYLOAD[:7])  # another process's download, still being written
+    data.fetch(FAKE)
+    assert _files(cache) == [cache / FAKE, running]
+
+
+def test_other_download_failures_are_not_called_hash_mismatches(monkeypatch, cache):
+    import requests
+
+    def broken(*args, **kwargs):
+        raise ValueError("a bug or a library change, not a bad file")
+
+    monkeypatch.setattr(requests, "get", broken)
+    entry = _register(monkeypatch, PAYLOAD)
+    with pytest.raises(DataError) as err:
+        data.fetch(FAKE)
+    assert str(err.value) == (f"Could not download {FAKE} from {entry.url} "
+                              f"(ValueError: a bug or a library change, not a bad file).")
+    assert isinstance(err.value.__cause__, ValueError)
 
 
 def test_unreachable_server(monkeypatch, closed_url, cache):
     _register(monkeypatch, PAYLOAD, url=closed_url)
-    with pytest.raises(DataError, match=f"Could not download {FAKE} from {closed_url}") as err:
+    with pytest.raises(DataError, match=f"Could not download {FAKE} from {closed_url} "
+                       r"\(3 attempts; the last: ConnectionError") as err:
         data.fetch(FAKE)
     assert f"set {data.MIRROR_ENV}" in str(err.value)
     assert _files(cache) == []
 
 
-def test_http_error(monkeypatch, server, cache):
-    _register(monkeypatch, PAYLOAD, url=server.url("/moved.gz"))
-    with pytest.raises(DataError, match="HTTPError: 404"):
+def test_http_error_is_not_tried_again(monkeypatch, server, cache):
+    entry = _register(monkeypatch, PAYLOAD, url=server.url("/moved.gz"))
+    with pytest.raises(DataError) as err:
         data.fetch(FAKE)
-    assert _files(cache) == []
+    assert str(err.value) == (
+        f"Could not download {FAKE}: {entry.url} answered HTTP 404 Not Found. The file has "
+        f"moved or is no longer public; set {data.MIRROR_ENV} to a directory with a good copy "
+        f"(see data/README.md).")
+    assert server.requests == ["/moved.gz"] and _files(cache) == []
 
 
 def test_missing_everywhere_via_loader(monkeypatch, closed_url):
@@ -290,9 +478,89 @@ def test_unwritable_cache(monkeypatch, server, tmp_path):
     monkeypatch.setenv(data.CACHE_ENV, str(tmp_path / "file"))
     server.files["/labels.gz"] = PAYLOAD
     _register(monkeypatch, PAYLOAD, url=server.url("/labels.gz"))
-    expected = f"(?s)Could not save {FAKE} in the cache.*Set {data.CACHE_ENV}"
+    expected = (f"(?s)Could not save {FAKE} in the download cache {tmp_path / 'file'} "
+                f".*Make it writable, or set {data.CACHE_ENV} to a directory of your own.")
     with pytest.raises(DataError, match=expected):
         data.fetch(FAKE)
+
+
+def test_unreadable_cache_file(monkeypatch, server, cache, unreadable):
+    """E.g. a file another user downloaded into a shared cache with an older course."""
+    server.files["/labels.gz"] = PAYLOAD
+    _register(monkeypatch, PAYLOAD, url=server.url("/labels.gz"))
+    (cache / "fake").mkdir(parents=True)
+    (cache / FAKE).write_bytes(PAYLOAD)
+    unreadable(cache / FAKE)
+    with pytest.raises(DataError) as err:
+        data.fetch(FAKE)
+    assert str(err.value) == (
+        f"{cache / FAKE} in the download cache {cache} cannot be read (Permission denied).\n"
+        f"Make it readable (chmod a+r {cache / FAKE}), or set {data.CACHE_ENV} to a directory "
+        f"of your own.")
+    assert server.requests == []
+
+
+def test_directory_in_place_of_a_cache_file(monkeypatch, server, cache):
+    server.files["/labels.gz"] = PAYLOAD
+    _register(monkeypatch, PAYLOAD, url=server.url("/labels.gz"))
+    (cache / FAKE).mkdir(parents=True)
+    with pytest.raises(DataError) as err:
+        data.fetch(FAKE)
+    assert str(err.value) == (
+        f"{cache / FAKE} is a directory, where the download cache {cache} should hold the file "
+        f"{FAKE}.\nRemove or rename the directory, or set {data.CACHE_ENV} to a directory of "
+        f"your own.")
+    assert server.requests == []
+
+
+# ---------------------------------------------------------------- building a mirror
+def test_download_all_builds_a_verified_mirror(monkeypatch, mirror, server, tmp_path, capsys):
+    """Every registered file whose public copy is the mirror's, served on 127.0.0.1."""
+    registry = {}
+    for path, entry in data.REGISTRY.items():
+        if entry.public_size is None:
+            server.files[f"/{path}"] = (mirror / path).read_bytes()
+            registry[path] = dataclasses.replace(entry, url=server.url(f"/{path}"))
+    monkeypatch.setattr(data, "REGISTRY", registry)
+    classroom, n = tmp_path / "classroom", len(registry)
+    assert data.main(["download", "--all", "--to", str(classroom)]) == 0
+    out = capsys.readouterr().out
+    assert f"{n} files: {n} downloaded, 0 already valid, 0 failed" in out
+    assert out.endswith(f"Use it offline with: export {data.MIRROR_ENV}={classroom}\n")
+    assert _files(classroom) == sorted(classroom / path for path in registry)  # no temp files
+    assert {stat.S_IMODE(p.stat().st_mode) for p in _files(classroom)} == {0o644}
+    monkeypatch.setenv(data.MIRROR_ENV, str(classroom))
+    assert [data.fetch(path) for path in registry] == [classroom / path for path in registry]
+
+    served = len(server.requests)  # a second run checks the files and downloads nothing
+    assert data.main(["download", "--all", "--to", str(classroom)]) == 0
+    assert f"{n} files: 0 downloaded, {n} already valid, 0 failed" in capsys.readouterr().out
+    assert len(server.requests) == served
+
+
+def test_download_reports_failures_and_replaces_damaged_files(monkeypatch, server, tmp_path,
+                                                              capsys):
+    server.files["/labels.gz"] = PAYLOAD
+    good = _register(monkeypatch, PAYLOAD, url=server.url("/labels.gz"))
+    gone = _register(monkeypatch, PAYLOAD, url=server.url("/gone.gz"), path="fake/gone.gz")
+    monkeypatch.setattr(data, "REGISTRY", {good.path: good, gone.path: gone})
+    target = tmp_path / "mirror"
+    (target / "fake").mkdir(parents=True)
+    (target / FAKE).write_bytes(b"damaged")
+    assert data.main(["download", "--all", "--to", str(target)]) == 1
+    out = capsys.readouterr().out
+    assert f"  downloaded  {FAKE} ({len(PAYLOAD)} bytes, hash verified)" in out
+    assert "  FAILED      fake/gone.gz" in out
+    assert "2 files: 1 downloaded, 0 already valid, 1 failed" in out
+    assert f"{gone.url} answered HTTP 404 Not Found" in out
+    assert out.endswith("Run the command again to retry the failed files (valid files are kept).\n")
+    assert (target / FAKE).read_bytes() == PAYLOAD
+
+
+def test_download_needs_files_or_all(capsys):
+    with pytest.raises(SystemExit):
+        data.main(["download", "--to", "somewhere"])
+    assert "name the files to download, or --all" in capsys.readouterr().err
 
 
 # ---------------------------------------------------------------- registry and real mirror
