@@ -104,3 +104,11 @@ bench-jax: student
 
 bench-scgen: setup
 	$(BIN)/python benchmarks/scgen_table.py
+
+# ---------------------------------------------------------------- offline classroom
+# make mirror DIR=/path   download every registered data file from its public URL into DIR,
+#                         verified, laid out for DGN_DATA_MIRROR; re-running keeps valid files
+.PHONY: mirror
+mirror: setup
+	@test -n "$(DIR)" || { echo "usage: make mirror DIR=/path/to/mirror" >&2; exit 2; }
+	$(BIN)/python -m course_lib.data download --all --to "$(DIR)"

@@ -654,7 +654,8 @@ def download_files(entries, folder=None):
     else:
         folder = Path(folder).expanduser().absolute()
         where, alternative = f"the mirror {folder}", "choose another directory with --to"
-    print(f"Downloading {len(entries)} files into {folder}")
+    files = f"{len(entries)} file{'s' * (len(entries) != 1)}"
+    print(f"Downloading {files} into {folder}")
     failures, kept = [], 0
     for entry in entries:
         try:
@@ -668,13 +669,13 @@ def download_files(entries, folder=None):
             failures.append(str(err))
             print(f"  FAILED      {entry.path}")
     total = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
-    print(f"{len(entries)} files: {len(entries) - kept - len(failures)} downloaded, "
+    print(f"{files}: {len(entries) - kept - len(failures)} downloaded, "
           f"{kept} already valid, {len(failures)} failed ({total / 1e6:.1f} MB in {folder}).")
     for message in failures:
         print(f"\n{message}")
     if failures:
         print("\nRun the command again to retry the failed files (valid files are kept).")
-    else:
+    elif folder != cache_dir():
         print(f"Use it offline with: export {MIRROR_ENV}={folder}")
     return failures
 
@@ -682,6 +683,8 @@ def download_files(entries, folder=None):
 def main(argv=None):
     """Command line: ``python -m course_lib.data download --all --to DIR``."""
     import logging
+
+    import pooch
 
     parser = argparse.ArgumentParser(prog="python -m course_lib.data",
                                      description="The course's data files.")
@@ -695,7 +698,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.all == bool(args.files):
         parser.error("name the files to download, or --all for every registered file")
-    logging.getLogger("pooch").setLevel(logging.WARNING)  # the summary says what pooch did
+    pooch.get_logger().setLevel(logging.WARNING)  # the summary says what pooch did
     try:
         entries = list(REGISTRY.values()) if args.all else [_entry(p) for p in args.files]
     except DataError as err:

@@ -557,6 +557,17 @@ def test_download_reports_failures_and_replaces_damaged_files(monkeypatch, serve
     assert (target / FAKE).read_bytes() == PAYLOAD
 
 
+def test_download_named_files_into_the_cache(monkeypatch, server, cache, capsys):
+    """Without --to, files go to the cache: this machine is then ready to work offline."""
+    server.files["/labels.gz"] = PAYLOAD
+    _register(monkeypatch, PAYLOAD, url=server.url("/labels.gz"))
+    assert data.main(["download", FAKE]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"Downloading 1 file into {cache}\n")
+    assert "1 file: 1 downloaded, 0 already valid, 0 failed" in out and "export" not in out
+    assert data.fetch(FAKE) == cache / FAKE and len(server.requests) == 1
+
+
 def test_download_needs_files_or_all(capsys):
     with pytest.raises(SystemExit):
         data.main(["download", "--to", "somewhere"])
