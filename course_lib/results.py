@@ -5,9 +5,12 @@ variable ``COURSE_RESULTS`` names a JSON file, merges it into that file. ``TARGE
 what the recorded results must reach; ``make test`` and the benchmark check them.
 """
 
+import fcntl
 import json
 import math
 import os
+import tempfile
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,12 +26,55 @@ def record(name, value):
     _recorded[name] = value
     target = os.environ.get(RESULTS_ENV)
     if target:
-        path = Path(target)
-        stored = json.loads(path.read_text()) if path.is_file() else {}
-        stored[name] = value
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(stored, indent=2, sort_keys=True))
+        set_aside = _store(Path(target), name, value)
+        if set_aside:
+            warnings.warn(f"{target} was not a readable results file; it was moved to "
+                          f"{set_aside} and a new one started.", RuntimeWarning, stacklevel=2)
     return value
+
+
+def _store(path, name, value):
+    """Merge ``name: value`` into the JSON file at ``path``; returns where a corrupt file went.
+
+    Notebooks may run at the same time (two benchmarks, parallel tests), so writers take
+    turns on a lock file, and each write replaces the file in one step: a reader never sees
+    half a file, and a writer killed mid-way leaves the old one intact.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(path.name + ".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the lock file is closed
+        stored, set_aside = _read_results(path)
+        stored[name] = value
+        _write_atomically(path, json.dumps(stored, indent=2, sort_keys=True))
+    return set_aside
+
+
+def _read_results(path):
+    """The results stored at ``path`` and, if the file was corrupt, where it was moved."""
+    try:
+        stored = json.loads(path.read_text())
+    except FileNotFoundError:
+        return {}, None
+    except ValueError:  # not JSON (e.g. cut off by a crash), or not even text
+        stored = None
+    if isinstance(stored, dict):
+        return stored, None
+    set_aside = path.with_name(path.name + ".corrupt")  # kept for a look, not read again
+    os.replace(path, set_aside)
+    return {}, set_aside
+
+
+def _write_atomically(path, text):
+    """Replace the file at ``path`` by ``text``: a temporary file in its folder, then a rename."""
+    tmp = tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=f".{path.name}.", delete=False)
+    try:
+        with tmp:
+            tmp.write(text)
+        os.chmod(tmp.name, 0o644)  # tempfile creates 0600; the results are not secret
+        os.replace(tmp.name, path)
+    except BaseException:  # a full disk, an interrupt: no temporary file left behind
+        os.unlink(tmp.name)
+        raise
 
 
 def recorded():

@@ -1,6 +1,8 @@
 """Recording key results for the benchmark."""
 
 import json
+import multiprocessing
+import warnings
 from pathlib import Path
 
 import pytest
@@ -18,6 +20,37 @@ def test_record_merges_into_the_file_named_by_the_environment(tmp_path, monkeypa
     assert results.record("accuracy", 0.98) == 0.98
     assert json.loads(target.read_text()) == {"earlier": 1.0, "accuracy": 0.98}
     assert results.recorded()["accuracy"] == 0.98
+
+
+def test_concurrent_writers_lose_no_result(tmp_path, monkeypatch):
+    """Two processes recording into one file at once: every key arrives."""
+    target = tmp_path / "results.json"
+    monkeypatch.setenv(results.RESULTS_ENV, str(target))  # the workers inherit it
+    names = [(f"result_{i:03d}", i) for i in range(200)]
+    with multiprocessing.get_context("spawn").Pool(2) as pool:  # spawn: no forked TF threads
+        pool.starmap(results.record, names, chunksize=1)
+    assert json.loads(target.read_text()) == {name: float(i) for name, i in names}
+    # The writes were atomic: no temporary file is left, only the file and its lock.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results.json", "results.json.lock"]
+
+
+@pytest.mark.parametrize("content", ['{"accuracy": 0.98, "lo', "[1, 2]", "\udcff"],
+                         ids=["cut off", "not an object", "not text"])
+def test_corrupt_file_is_moved_aside_with_one_warning(tmp_path, monkeypatch, content):
+    target = tmp_path / "results.json"
+    monkeypatch.setenv(results.RESULTS_ENV, str(target))
+    target.write_bytes(content.encode("utf-8", "surrogateescape"))
+    with pytest.warns(RuntimeWarning) as warned:
+        assert results.record("loss", 1.5) == 1.5
+    assert [str(w.message) for w in warned] == [
+        f"{target} was not a readable results file; it was moved to {target}.corrupt and a "
+        f"new one started."]
+    assert (tmp_path / "results.json.corrupt").read_bytes() == content.encode("utf-8",
+                                                                              "surrogateescape")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the new file is fine: no second warning
+        results.record("accuracy", 0.98)
+    assert json.loads(target.read_text()) == {"loss": 1.5, "accuracy": 0.98}
 
 
 def test_record_without_environment_writes_nothing(tmp_path, monkeypatch):
