@@ -198,8 +198,8 @@ def file_hash(path, alg="sha256"):
     return f"{alg}:{digest.hexdigest()}"
 
 
-def _matches(path, entry, where, alternative):
-    """Whether the file at ``path`` is a verified copy of ``entry`` (public or mirror version).
+def _check(path, entry, where, alternative):
+    """Whether ``path`` is a verified copy of ``entry`` (either version), None if it is absent.
 
     ``where`` names the folder in messages, ``alternative`` is the other way out for the
     user. A directory in the file's place, or a file that cannot be read, is a DataError:
@@ -207,6 +207,8 @@ def _matches(path, entry, where, alternative):
     """
     try:
         return any(file_hash(path, h.split(":", 1)[0]) == h for h in entry.hashes)
+    except (FileNotFoundError, NotADirectoryError):  # no file (or a file in a folder's place)
+        return None
     except IsADirectoryError:
         raise DataError(
             f"{path} is a directory, where {where} should hold the file {entry.path}.\n"
@@ -250,15 +252,16 @@ def fetch(path):
             return target
         return _download(entry, folder, where, alternative)
     local = mirror / entry.path
-    if not local.exists():
+    where = f"the data mirror {mirror} (set by {MIRROR_ENV})"
+    valid = _check(local, entry, where, f"unset {MIRROR_ENV} to download the data")
+    if valid is None:
         raise DataError(
             f"{local} is missing from the data mirror {mirror} (set by {MIRROR_ENV}).\n"
             f"Expected the file {entry.path} ({entry.size:,} bytes), laid out as in "
             f"shared/data. Copy it there, or unset {MIRROR_ENV} to download it from "
             f"{entry.url}"
         )
-    where = f"the data mirror {mirror} (set by {MIRROR_ENV})"
-    if not _matches(local, entry, where, f"unset {MIRROR_ENV} to download the data"):
+    if not valid:
         raise _mismatch(local, entry, f"Replace it with a good copy (see shared/data/MANIFEST.md) "
                                       f"or unset {MIRROR_ENV} to download it.")
     return local
@@ -272,12 +275,14 @@ def _cache_place():
 
 def _kept(target, entry, where, alternative):
     """Whether ``target`` holds a verified copy of ``entry``; a damaged copy is deleted."""
-    if not target.exists():
-        return False
-    if _matches(target, entry, where, alternative):
-        return True
-    target.unlink()  # a stale or damaged copy is never trusted
-    return False
+    valid = _check(target, entry, where, alternative)
+    if valid is False:
+        try:
+            target.unlink()  # a stale or damaged copy is never trusted
+        except OSError as err:  # e.g. another user's file in a shared cache
+            raise DataError(f"{target} in {where} is damaged and cannot be deleted "
+                            f"({err.strerror}).\nDelete it, or {alternative}.") from None
+    return bool(valid)
 
 
 class _Downloader:

@@ -500,6 +500,27 @@ def test_unreadable_cache_file(monkeypatch, server, cache, unreadable):
     assert server.requests == []
 
 
+def test_damaged_cache_file_that_cannot_be_deleted(monkeypatch, server, cache):
+    """E.g. another user's file in a shared cache whose folder only they may write to."""
+    import pathlib
+
+    server.files["/labels.gz"] = PAYLOAD
+    _register(monkeypatch, PAYLOAD, url=server.url("/labels.gz"))
+    (cache / "fake").mkdir(parents=True)
+    (cache / FAKE).write_bytes(b"damaged")
+
+    def refuse(path, missing_ok=False):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+
+    monkeypatch.setattr(pathlib.Path, "unlink", refuse)
+    with pytest.raises(DataError) as err:
+        data.fetch(FAKE)
+    assert str(err.value) == (
+        f"{cache / FAKE} in the download cache {cache} is damaged and cannot be deleted "
+        f"(Permission denied).\nDelete it, or set {data.CACHE_ENV} to a directory of your own.")
+    assert server.requests == []
+
+
 def test_directory_in_place_of_a_cache_file(monkeypatch, server, cache):
     server.files["/labels.gz"] = PAYLOAD
     _register(monkeypatch, PAYLOAD, url=server.url("/labels.gz"))
