@@ -127,21 +127,43 @@ def _canvas(size=(9, 3.6), xlim=(0, 10), ylim=(-1.5, 1.5)):
     return fig, ax
 
 
-def plot_network(layer_sizes, labels=None, highlight=None, max_units=8, title=None):
-    """Feed-forward network diagram: one column of units per layer, all edges drawn."""
-    fig, ax = _canvas((9, 3.4), xlim=(-0.6, len(layer_sizes) - 0.4), ylim=(-0.75, 0.62))
-    # Unit counts shown on a log scale, so wide layers look wide without drawing them all.
-    top = np.log(max(max(layer_sizes), 2))
-    shown = [int(np.clip(round(max_units * np.log(n) / top), 2, max_units)) for n in layer_sizes]
-    columns = [np.linspace(-0.5, 0.5, k) * k / max_units for k in shown]
+def plot_network(layer_sizes, labels=None, highlight=None, max_units=10, title=None):
+    """Feed-forward network diagram: one column of units per layer, all edges drawn.
+
+    A layer of up to ``max_units`` units is drawn unit by unit. A wider layer gets more
+    circles, growing with the log of its width up to 1.5 ``max_units``, and a gap marked
+    "⋮" for the units left out: an 8-unit code shows 8 units, 2,000 genes do not show 2,000.
+    """
+    widest = max(layer_sizes)
+    stretch = np.log(max(widest / max_units, 2.0))
+
+    def circles(n):
+        if n <= max_units:
+            return n
+        return max_units + max(1, int(round(max_units / 2 * np.log(n / max_units) / stretch)))
+
+    shown = [circles(n) for n in layer_sizes]
+    step = 1.0 / max(max(shown), 2)  # the tallest column spans one unit of height
+    fig, ax = _canvas((9, 3.6), xlim=(-0.6, len(layer_sizes) - 0.4), ylim=(-0.8, 0.6))
+    # Circle diameter: 80% of the gap between two units, converted from data units to points.
+    points_per_unit = 3.6 * 72 / 1.4
+    size = float(np.clip((0.8 * step * points_per_unit) ** 2, 20, 260))
+    columns = []
+    for n, k in zip(layer_sizes, shown):
+        ys = (np.arange(k) - (k - 1) / 2) * step
+        if k < n:  # leave out the middle unit's place for the ellipsis
+            ys = np.delete((np.arange(k + 1) - k / 2) * step, k // 2)
+        columns.append(ys)
     for i in range(len(columns) - 1):
         for y0 in columns[i]:
             for y1 in columns[i + 1]:
-                ax.plot([i, i + 1], [y0, y1], color="0.82", lw=0.7, zorder=1)
-    for i, ys in enumerate(columns):
+                ax.plot([i, i + 1], [y0, y1], color="0.85", lw=0.5, zorder=1)
+    for i, (n, ys) in enumerate(zip(layer_sizes, columns)):
         color = _COLORS["lat"] if highlight is not None and i == highlight else _COLORS["enc"]
-        ax.scatter(np.full(len(ys), i), ys, s=260, c=color, zorder=2, edgecolors="white")
-        caption = f"{layer_sizes[i]:,}" + ("" if labels is None else f"\n{labels[i]}")
+        ax.scatter(np.full(len(ys), i), ys, s=size, c=color, zorder=2, edgecolors="white")
+        if len(ys) < n:
+            ax.text(i, 0, "⋮", ha="center", va="center", fontsize=14, zorder=3)
+        caption = f"{n:,}" + ("" if labels is None else f"\n{labels[i]}")
         ax.text(i, -0.58, caption, ha="center", va="top", fontsize=12)
     if title:
         ax.set_title(title)
@@ -250,6 +272,8 @@ def plot_mode_collapse(n=800, seed=0):
         ax.set_aspect("equal")
         ax.set_xticks([])
         ax.set_yticks([])
+        ax.set_xlabel("$x_1$")
+    axes[0].set_ylabel("$x_2$")
     fig.tight_layout()
     return fig
 
@@ -281,8 +305,12 @@ def plot_beta_posteriors(betas=(0.1, 1.0, 8.0), n_cells=12, seed=0):
     return fig
 
 
-def plot_embedding(coords, labels, title=None, ax=None, s=8, legend=True, cmap="tab10"):
-    """2-D embedding coloured by a categorical label (or a continuous value)."""
+def plot_embedding(coords, labels, title=None, ax=None, s=8, legend=True, cmap="tab10",
+                   axis_label="dim"):
+    """2-D embedding coloured by a categorical label (or a continuous value).
+
+    The axes are labelled "<axis_label> 1" and "<axis_label> 2", e.g. ``axis_label="PC"``.
+    """
     import pandas as pd
 
     if ax is None:
@@ -303,11 +331,18 @@ def plot_embedding(coords, labels, title=None, ax=None, s=8, legend=True, cmap="
         if legend:
             ax.legend(markerscale=2.5, frameon=False, fontsize="small", loc="center left",
                       bbox_to_anchor=(1.0, 0.5))
-    ax.set_xticks([])
-    ax.set_yticks([])
+    _label_axes(ax, axis_label)
     if title:
         ax.set_title(title)
     return ax.figure
+
+
+def _label_axes(ax, axis_label):
+    """Name the two axes of an embedding; the tick values mean nothing, so none are drawn."""
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_xlabel(f"{axis_label} 1")
+    ax.set_ylabel(f"{axis_label} 2")
 
 
 def plot_mean_variance(counts_by_name, ax=None, min_mean=1e-3):
@@ -335,17 +370,22 @@ def plot_mean_variance(counts_by_name, ax=None, min_mean=1e-3):
 
 
 def plot_latent_arithmetic(coords, cell_type, condition, query, control="control",
-                           stimulated="stimulated", ax=None):
+                           stimulated="stimulated", ax=None, axis_label="dim"):
     """scGen-style arithmetic: the query type's control mean plus the other types' response."""
     import pandas as pd
+    from matplotlib.lines import Line2D
 
     coords = np.asarray(coords)
     ct, cond = pd.Series(np.asarray(cell_type)), pd.Series(np.asarray(condition))
-    if ax is None:
-        _, ax = plt.subplots(figsize=(7, 5.5))
+    own_figure = ax is None
+    if own_figure:
+        _, ax = plt.subplots(figsize=(10, 5.5))
+    handles = []
     for name, color in ((control, _COLORS["enc"]), (stimulated, _COLORS["dec"])):
         mask = (cond == name).to_numpy()
-        ax.scatter(coords[mask, 0], coords[mask, 1], s=5, alpha=0.25, color=color, label=name)
+        ax.scatter(coords[mask, 0], coords[mask, 1], s=5, alpha=0.25, color=color)
+        # The cloud's own faint dots would be invisible in the legend: an opaque marker instead.
+        handles.append(Line2D([], [], ls="", marker="o", ms=9, color=color, label=f"{name} cells"))
     others = (ct != query).to_numpy()
     delta = (coords[others & (cond == stimulated).to_numpy()].mean(0)
              - coords[others & (cond == control).to_numpy()].mean(0))
@@ -353,14 +393,18 @@ def plot_latent_arithmetic(coords, cell_type, condition, query, control="control
     truth = coords[(ct == query).to_numpy() & (cond == stimulated).to_numpy()].mean(0)
     ax.annotate("", xy=start + delta, xytext=start,
                 arrowprops=dict(arrowstyle="-|>", lw=3, color="black"))
-    ax.plot(*start, "o", ms=12, color=_COLORS["enc"], mec="black",
-            label=f"{query} control mean")
-    ax.plot(*(start + delta), "X", ms=14, color="black", label=f"{query} predicted: + $\\delta$")
-    ax.plot(*truth, "*", ms=18, color=_COLORS["dec"], mec="black",
-            label=f"{query} stimulated (held out)")
-    ax.legend(frameon=False, fontsize="small", loc="best", markerscale=1)
-    ax.set_xticks([])
-    ax.set_yticks([])
+    handles += [
+        ax.plot(*start, "o", ms=12, color=_COLORS["enc"], mec="black",
+                label=f"{query} control mean")[0],
+        ax.plot(*(start + delta), "X", ms=14, color="black",
+                label=f"{query} predicted: + $\\delta$")[0],
+        ax.plot(*truth, "*", ms=18, color=_COLORS["dec"], mec="black",
+                label=f"{query} stimulated (held out)")[0]]
+    # Outside the axes, so that it covers no data.
+    ax.legend(handles=handles, loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=True)
+    _label_axes(ax, axis_label)
+    if own_figure:
+        ax.figure.tight_layout()
     return ax.figure
 
 
@@ -496,13 +540,13 @@ def plot_latent_manifold(decode, n=15, limit=None, prior_sd=1.0, side=28, title=
     return fig
 
 
-def plot_embeddings(embeddings, labels, s=3, titles=None, size=5.2):
+def plot_embeddings(embeddings, labels, s=3, titles=None, size=5.2, axis_label="dim"):
     """Several 2-D embeddings of the same points side by side, coloured by ``labels``."""
     fig, axes = plt.subplots(1, len(embeddings), figsize=(size * len(embeddings) + 1.2, size))
     axes = np.atleast_1d(axes)
     for i, (ax, (name, coords)) in enumerate(zip(axes, embeddings.items())):
         plot_embedding(coords, labels, title=(titles or {}).get(name, name), ax=ax, s=s,
-                       legend=i == len(embeddings) - 1)
+                       legend=i == len(embeddings) - 1, axis_label=axis_label)
     fig.tight_layout()
     return fig
 
@@ -583,7 +627,8 @@ def plot_roc_curves(results, title="classifier two-sample test"):
 
 
 def plot_real_generated_embedding(coords, is_generated, real_labels=None, generated_labels=None,
-                                  s=6, title="real and generated cells, one embedding"):
+                                  s=6, title="real and generated cells, one embedding",
+                                  axis_label="dim"):
     """2-D embedding of real and generated cells: overlay, then each set by its labels.
 
     The label panels share one colour per label, so a generated cell of a given type can
@@ -620,8 +665,7 @@ def plot_real_generated_embedding(coords, is_generated, real_labels=None, genera
             ax.legend(markerscale=2.5, frameon=False, fontsize="small", loc="center left",
                       bbox_to_anchor=(1.0, 0.5))
     for ax in axes.flat:
-        ax.set_xticks([])
-        ax.set_yticks([])
+        _label_axes(ax, axis_label)
     fig.tight_layout()
     return fig
 
@@ -778,13 +822,13 @@ def plot_path_heatmap(values, genes, positions=None, title=None, xlabel="path st
     return fig
 
 
-def plot_paths(coords, labels, paths, title=None, s=8):
+def plot_paths(coords, labels, paths, title=None, s=8, axis_label="dim"):
     """Cells in a 2-D projection, coloured by label, with decoded paths drawn on top.
 
     ``paths`` maps a name to the (n_steps, 2) projected path coordinates.
     """
     fig, ax = plt.subplots(figsize=(8, 6))
-    plot_embedding(coords, labels, ax=ax, s=s, cmap="tab10")
+    plot_embedding(coords, labels, ax=ax, s=s, cmap="tab10", axis_label=axis_label)
     for k, (name, path) in enumerate(paths.items()):
         path = np.asarray(path)
         ax.plot(path[:, 0], path[:, 1], "-o", color=("black", _COLORS["gen"])[k % 2], lw=2.5,
@@ -820,13 +864,13 @@ def plot_score_bars(scores, title=None, ylabel="score"):
     return fig
 
 
-def plot_samples_on_embedding(coords, labels, samples, title=None, s=8):
+def plot_samples_on_embedding(coords, labels, samples, title=None, s=8, axis_label="dim"):
     """Real cells coloured by label (left) and generated samples over the grey real cells (right).
 
     ``samples`` maps a name to (n, 2) coordinates in the same projection.
     """
     fig, axes = plt.subplots(1, 2, figsize=(15, 5.6))
-    plot_embedding(coords, labels, ax=axes[0], s=s, title="real cells")
+    plot_embedding(coords, labels, ax=axes[0], s=s, title="real cells", axis_label=axis_label)
     coords = np.asarray(coords)
     axes[1].scatter(coords[:, 0], coords[:, 1], s=s, color="0.85", label="real cells")
     for k, (name, points) in enumerate(samples.items()):
@@ -834,8 +878,7 @@ def plot_samples_on_embedding(coords, labels, samples, title=None, s=8):
         axes[1].scatter(points[:, 0], points[:, 1], s=s + 4, alpha=0.6,
                         color=(_COLORS["gen"], "black", _COLORS["lat"])[k % 3], label=name)
     axes[1].legend(frameon=False, markerscale=2, loc="center left", bbox_to_anchor=(1.0, 0.5))
-    axes[1].set_xticks([])
-    axes[1].set_yticks([])
+    _label_axes(axes[1], axis_label)
     axes[1].set_title(title or "generated cells")
     fig.tight_layout()
     return fig

@@ -1,8 +1,10 @@
 """Interactive latent-space explorer: sliders choose a latent point, the decoder draws it.
 
 In JupyterLab the explorer is a live ipywidgets panel. The same display output also
-carries a static PNG (the starting view), so wherever no widget frontend runs (nbval,
-nbconvert HTML, GitHub) a plain figure is shown instead of an empty widget.
+carries a static view (the starting point's figure and a note), shown wherever no widget
+frontend runs: nbval, nbconvert HTML, GitHub, and RISE slideshows, whose page cannot load
+the ipywidgets manager (jupyterlab-contrib/rise#119). JupyterLab prefers the widget to the
+HTML and the HTML to the bare PNG.
 """
 
 import base64
@@ -63,6 +65,10 @@ def _png(fig):
     return buffer.getvalue()
 
 
+STATIC_NOTE = ("Static view of the latent explorer: open the notebook view of JupyterLab "
+               "(not the slideshow) to move the sliders.")
+
+
 class _WithFallback:
     """Display object: the live widget, plus a PNG for frontends without widget support."""
 
@@ -71,8 +77,11 @@ class _WithFallback:
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         bundle = dict(self.widget._repr_mimebundle_(include=include, exclude=exclude) or {})
-        bundle["image/png"] = base64.b64encode(self.png).decode("ascii")
-        bundle["text/plain"] = "Latent explorer (static view: run in JupyterLab to move the sliders)"
+        png = base64.b64encode(self.png).decode("ascii")
+        bundle["image/png"] = png
+        bundle["text/html"] = (f'<img src="data:image/png;base64,{png}" alt="latent explorer">'
+                               f'<p class="static-explorer-note">{STATIC_NOTE}</p>')
+        bundle["text/plain"] = f"Latent explorer: {STATIC_NOTE}"
         return bundle
 
 

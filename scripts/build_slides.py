@@ -11,6 +11,7 @@ Usage: python scripts/build_slides.py [DECK.ipynb ...]   (default: every deck)
 
 import shutil
 import sys
+import tempfile
 import time
 from html import escape
 from pathlib import Path
@@ -19,6 +20,8 @@ import nbformat
 from nbconvert import SlidesExporter
 from nbconvert.preprocessors import ExecutePreprocessor
 from traitlets.config import Config
+
+from rise_metadata import setup_cell_index
 
 ROOT = Path(__file__).resolve().parent.parent
 SLIDES = ROOT / "slides"
@@ -74,11 +77,25 @@ def exporter():
     return SlidesExporter(config=config)
 
 
-def build_deck(path, slides_exporter, timeout=600):
-    """Execute one deck in a fresh kernel and write its HTML; return the output path."""
+def execute(notebook, folder, timeout=600):
+    """Run a notebook in a fresh kernel that talks over local sockets, not TCP.
+
+    Over TCP, ipykernel warns on every start that the traffic is not encrypted.
+    """
+    with tempfile.TemporaryDirectory() as sockets:
+        config = Config()
+        config.KernelManager.transport = "ipc"
+        config.KernelManager.ip = str(Path(sockets) / "kernel")
+        ExecutePreprocessor(config=config, timeout=timeout, kernel_name="python3").preprocess(
+            notebook, {"metadata": {"path": str(folder)}})
+
+
+def build_deck(path, slides_exporter):
+    """Execute one deck and write its HTML; return the output path."""
     notebook = nbformat.read(path, as_version=4)
-    ExecutePreprocessor(timeout=timeout, kernel_name="python3").preprocess(
-        notebook, {"metadata": {"path": str(path.parent)}})
+    execute(notebook, path.parent)
+    # The set-up cell belongs to the title slide only so that RISE runs it live.
+    del notebook.cells[setup_cell_index(notebook)]
     html, _ = slides_exporter.from_notebook_node(notebook, resources={"metadata": {
         "name": notebook.metadata.get("title", path.stem)}})
     out = BUILD / f"{path.stem}.slides.html"

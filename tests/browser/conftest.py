@@ -49,8 +49,9 @@ def browser(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def artifacts():
-    """Folder for screenshots (git-ignored, kept for a person to look at)."""
+    """Folder for screenshots and measured sizes (git-ignored, kept for a person to read)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "readability.jsonl").unlink(missing_ok=True)  # this run's numbers only
     return ARTIFACTS
 
 

@@ -3,7 +3,8 @@
 import nbformat
 import pytest
 
-from browser_support import ROOT, watch_page
+from browser_support import (ROOT, VIEWPORT, check_readable, measure_slide, record_measures,
+                             summarise, watch_page)
 
 SLIDES = ROOT / "slides"
 BUILD = SLIDES / "_build"
@@ -45,45 +46,51 @@ def test_every_deck_is_built():
 @pytest.mark.parametrize("deck", DECKS, ids=[d.stem for d in DECKS])
 def test_deck_opens_offline_and_navigates(deck, browser, static_server, artifacts):
     base = static_server(BUILD)
-    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page = browser.new_page(viewport=VIEWPORT)
     problems = watch_page(page, [base + "/", "data:"])
     page.goto(f"{base}/{deck.stem}.slides.html")
     page.wait_for_function("() => window.Reveal && Reveal.isReady()", timeout=30_000)
     wait_for_math(page)
 
-    assert page.evaluate("Reveal.getTotalSlides()") == expected_slides(deck)
+    total = page.evaluate("Reveal.getTotalSlides()")
+    assert total == expected_slides(deck)
     title = page.locator("section.present:not(.stack) h1").first.inner_text()
     assert title.strip().rstrip("¶").strip(), "the title slide shows no heading"
     page.screenshot(path=artifacts / f"{deck.stem}-first.png")
 
-    shot_figure, overflowing = True, []
-    while True:
+    visited, overflowing, measures = set(), [], []
+    for _ in range(4 * total):  # ArrowRight, as a presenter's clicker sends it
+        indices = page.evaluate("Reveal.getIndices()")
+        visited.add((indices["h"], indices["v"]))
         height = page.evaluate("Reveal.getCurrentSlide().scrollHeight")
         if height > page.evaluate("Reveal.getConfig().height") + 10:
-            overflowing.append((page.evaluate("Reveal.getIndices()"), height))
-        if page.evaluate("Reveal.isLastSlide()"):
-            break
-        page.keyboard.press("Space")  # Reveal's "next": fragments and vertical slides too
-        page.wait_for_timeout(50)
+            overflowing.append((indices, height))
+        wait_for_math(page)
+        measures.append(measure_slide(page, "section.present:not(.stack)", indices))
         images = page.locator("section.present:not(.stack) img")
-        if shot_figure and images.count():
+        if images.count():
             assert images.first.evaluate("img => img.naturalWidth") > 0
-            wait_for_math(page)
-            page.screenshot(path=artifacts / f"{deck.stem}-figure.png")
-            shot_figure = False
-    wait_for_math(page)
+            page.screenshot(path=artifacts / f"{deck.stem}-slide-{len(visited):02d}.png")
+        if page.evaluate("Reveal.isLastSlide()") and not page.evaluate(
+                "Reveal.availableFragments().next"):
+            break
+        page.keyboard.press("ArrowRight")
+        page.wait_for_timeout(50)
     page.screenshot(path=artifacts / f"{deck.stem}-last.png")
-    assert page.evaluate("Reveal.getIndices().h") > 0
 
     math = page.locator(".MathJax_CHTML").count()
     raw = page.locator("section:has-text('$$')").count()
     page.close()
+    summary = summarise(measures)
+    record_measures(artifacts, f"deck {deck.stem}", len(visited), total, summary)
+    assert len(visited) == total, f"ArrowRight reached {len(visited)} of {total} slides"
     assert not problems["errors"], problems["errors"]
     assert not problems["external"], f"requests left the machine: {problems['external']}"
     assert raw == 0, "some LaTeX was not typeset"
     assert not overflowing, f"slides taller than the screen (cut off): {overflowing}"
     if "$" in deck.read_text():
         assert math > 0, "the deck has LaTeX but MathJax rendered none"
+    check_readable(summary)
 
 
 @pytest.mark.parametrize("deck", DECKS, ids=[d.stem for d in DECKS])
