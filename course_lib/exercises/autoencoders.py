@@ -1,60 +1,95 @@
-"""Checks for notebook 03 (autoencoders): per-digit errors, noise levels, code size."""
+"""Checks for notebook 03 (autoencoders): per-digit errors, noise levels, an autoencoder of one's own."""
 
 import math
 import numbers
 
 import numpy as np
 
-from course_lib.exercises import exercise, expect
+from course_lib.exercises import Incorrect, call_student, exercise, expect
+from course_lib.exercises.mlp import as_model
 
-
-def _as_vector(values, name, length=None):
-    """A 1-D float array from a list, array or {key: value} dict (sorted by key)."""
-    if isinstance(values, dict):
-        values = [values[k] for k in sorted(values)]
-    expect(not isinstance(values, (str, bytes, numbers.Number)),
-           f"{name} should be a sequence of numbers, got a {type(values).__name__}.")
-    try:
-        vector = np.asarray(values, dtype="float64").ravel()
-    except (TypeError, ValueError):
-        expect(False, f"{name} should contain numbers only.")
-    if length is not None:
-        expect(len(vector) == length, f"{name} should have {length} entries, it has {len(vector)}.")
-    expect(np.all(np.isfinite(vector)), f"{name} contains NaN or infinite values.")
-    return vector
+LEVELS = (0.25, 0.5, 0.75)
 
 
 def _number(value, name):
-    expect(isinstance(value, numbers.Real) or (np.ndim(value) == 0 and np.isreal(value)),
-           f"{name} should be a single number, got a {type(value).__name__}.")
-    value = float(value)
-    expect(math.isfinite(value), f"{name} is {value}.")
-    return value
+    """One finite float from a number, a 0-d array or a scalar tensor."""
+    expect(value is not None, f"{name} is still None.")
+    expect(not isinstance(value, (str, bytes, bool)),
+           f"{name} should be a number, got a {type(value).__name__}.")
+    try:
+        array = np.asarray(value, dtype="float64")
+    except (TypeError, ValueError, OverflowError):
+        raise Incorrect(f"{name} should be a number, got a {type(value).__name__}.") from None
+    expect(array.size == 1, f"{name} should be a single number, got {array.size} of them.")
+    number = float(array.reshape(-1)[0])
+    expect(math.isfinite(number), f"{name} is {number}, not a finite number.")
+    return number
+
+
+def _numbers(values, name, length):
+    """A float vector of ``length`` finite numbers from a list, tuple or array."""
+    expect(not isinstance(values, (str, bytes, numbers.Number)) and hasattr(values, "__len__"),
+           f"{name} should be a list of {length} numbers, got a {type(values).__name__}.")
+    expect(len(values) == length, f"{name} should have {length} entries, it has {len(values)}.")
+    return np.array([_number(v, f"{name}[{i}]") for i, v in enumerate(values)])
+
+
+def _squared_error(a, b):
+    return (np.asarray(a, dtype="float64") - np.asarray(b, dtype="float64")) ** 2
 
 
 @exercise("Which digit is hardest to reconstruct?",
-          hints="for each digit d: the rows with labels == d, then ((x - x_hat) ** 2).mean().")
+          hints=("Select the test images of one digit with a boolean mask on the labels, and "
+                 "the reconstructions with the same mask.",
+                 "For one digit: the squared differences, then their mean over the images and "
+                 "over the pixels. Repeat for d = 0, ..., 9, in that order."))
 def check_per_digit_error(per_digit_mse, images, labels, reconstructions):
     """Mean squared error per pixel of each digit class, digits 0..9 in order."""
-    answer = _as_vector(per_digit_mse, "per_digit_mse", length=10)
+    if isinstance(per_digit_mse, dict):
+        keys = sorted(per_digit_mse, key=str)
+        expect(set(per_digit_mse) == set(range(10)),
+               f"as a dict, per_digit_mse needs the keys 0 to 9 (one per digit), got {keys}.")
+        per_digit_mse = [per_digit_mse[d] for d in range(10)]
+    answer = _numbers(per_digit_mse, "per_digit_mse", 10)
     images, labels = np.asarray(images), np.asarray(labels)
-    errors = ((images - np.asarray(reconstructions)) ** 2).mean(axis=1)
-    reference = np.array([errors[labels == d].mean() for d in range(10)])
-    expect(not np.allclose(answer, reference * images.shape[1], rtol=1e-3),
-           "these are sums over the 784 pixels; take the mean over pixels instead.")
-    expect(not np.allclose(answer, np.full(10, errors.mean()), rtol=1e-3),
-           "all ten values are the overall mean: select each digit's images with labels == d.")
-    expect(np.allclose(answer, reference, rtol=1e-3),
-           f"expected about {np.round(reference, 4).tolist()}; check that entry d uses the "
-           "images of digit d and averages over images and pixels.")
-    worst, best = int(reference.argmax()), int(reference.argmin())
-    return (f"digit {worst} is the hardest (MSE {reference[worst]:.4f}) and digit {best} the "
-            f"easiest ({reference[best]:.4f}) for a 2-number code.")
+    squared = _squared_error(images, reconstructions)
+    digits = [labels == d for d in range(10)]
+    reference = np.array([squared[m].mean() for m in digits])
+
+    def matches(values):
+        return np.allclose(answer, values, rtol=1e-3, atol=1e-7)
+
+    if matches(reference):
+        worst, best = int(reference.argmax()), int(reference.argmin())
+        return (f"digit {worst} is the hardest (MSE {reference[worst]:.4f}) and digit {best} "
+                f"the easiest ({reference[best]:.4f}) for a 2-number code.")
+    expect(not matches(np.sqrt(reference)),
+           "these are root mean squared errors (RMSE): the square root is one step too many.")
+    expect(not matches(reference * images.shape[1]),
+           "these are sums over the pixels of each image; take the mean over pixels too.")
+    expect(not matches([squared[m].mean(axis=1).sum() for m in digits]),
+           "these are sums over the images of each digit; average over the images instead.")
+    expect(not matches(np.full(10, squared.mean())),
+           "all ten values are the overall mean: compute each one on the images of its digit "
+           "only.")
+    absolute = np.sqrt(squared)
+    expect(not matches([absolute[m].mean() for m in digits]),
+           "these are mean absolute errors: square the differences instead.")
+    expect(not np.allclose(np.sort(answer), np.sort(reference), rtol=1e-3),
+           "the ten values are right but not in digit order: entry d must belong to digit d.")
+    wrong = [d for d in range(10) if not np.isclose(answer[d], reference[d], rtol=1e-3)]
+    raise Incorrect(f"the entries for digit(s) {', '.join(map(str, wrong))} do not match the "
+                    "mean squared error of that digit's test images and their "
+                    "reconstructions.")
 
 
 @exercise("Denoising at several noise levels",
-          hints="for each sd: noisy = models.add_noise(x, sd, seed=0); denoised = "
-               "denoiser.predict(noisy, verbose=0); record the MSE of both against x.")
+          hints=("One loop over the three noise levels; inside it, new noisy images, their "
+                 "denoised version, and two errors.",
+                 "Both errors are measured against the clean images x_demo: the mean of the "
+                 "squared differences over images and pixels.",
+                 "Store a (noisy error, denoised error) pair under each level: "
+                 "noise_table[sd] = (..., ...)."))
 def check_noise_levels(noise_table, clean, denoiser):
     """Dict sd -> (MSE of noisy input, MSE of denoised output) for sd in 0.25, 0.5, 0.75."""
     from course_lib.models import add_noise
@@ -62,44 +97,113 @@ def check_noise_levels(noise_table, clean, denoiser):
     expect(isinstance(noise_table, dict),
            f"noise_table should be a dict {{sd: (noisy_mse, denoised_mse)}}, got a "
            f"{type(noise_table).__name__}.")
-    levels = sorted(float(k) for k in noise_table)
-    expect(np.allclose(levels, [0.25, 0.5, 0.75]),
-           f"use the noise levels 0.25, 0.5 and 0.75 as keys, got {levels}.")
-    clean = np.asarray(clean)
-    for sd, pair in sorted(noise_table.items()):
-        pair = _as_vector(pair, f"noise_table[{sd}]", length=2)
-        noisy = add_noise(clean, float(sd), seed=0)
+    levels = {}
+    for key in noise_table:
+        expect(isinstance(key, numbers.Real) and not isinstance(key, bool),
+               f"the keys of noise_table should be the noise levels as numbers, got {key!r}.")
+        levels[float(key)] = noise_table[key]
+    missing = [sd for sd in LEVELS if not any(math.isclose(sd, k) for k in levels)]
+    extra = [k for k in levels if not any(math.isclose(sd, k) for sd in LEVELS)]
+    expect(not missing and not extra,
+           f"noise_table has the keys {sorted(levels)}; it needs exactly one entry for each "
+           f"of the levels 0.25, 0.5 and 0.75"
+           + (f" (missing: {', '.join(map(str, missing))})" if missing else "") + ".")
+    clean = np.asarray(clean, dtype="float32")
+    pairs, truth = {}, {}
+    for sd in LEVELS:
+        key = next(k for k in levels if math.isclose(sd, k))
+        value = levels[key]
+        expect(isinstance(value, (tuple, list, np.ndarray)) and len(value) == 2,
+               f"noise_table[{sd}] should be a pair (noisy_mse, denoised_mse), got "
+               f"{type(value).__name__}" + (f" of length {len(value)}."
+                                            if hasattr(value, "__len__") else "."))
+        pairs[sd] = _numbers(value, f"noise_table[{sd}]", 2)
+        noisy = add_noise(clean, sd, seed=0)
         denoised = np.asarray(denoiser.predict(noisy, verbose=0))
-        noisy_mse = float(((noisy - clean) ** 2).mean())
-        denoised_mse = float(((denoised - clean) ** 2).mean())
-        expect(np.isclose(pair[0], noisy_mse, rtol=0.05),
-               f"at sd {sd}: the noisy input's MSE should be about {noisy_mse:.4f}, got "
-               f"{pair[0]:.4f}.")
-        expect(np.isclose(pair[1], denoised_mse, rtol=0.05),
-               f"at sd {sd}: the denoised output's MSE should be about {denoised_mse:.4f}, "
-               f"got {pair[1]:.4f}.")
-    gains = {sd: pair[0] / max(pair[1], 1e-12) for sd, pair in noise_table.items()}
-    return ("the denoised error is " +
-            ", ".join(f"{gain:.0f}x lower at sd {sd}" for sd, gain in sorted(gains.items()))
-            + ": noise of levels it was not trained on (0.25, 0.75) is removed too.")
+        truth[sd] = (_squared_error(noisy, clean).mean(), _squared_error(denoised, clean).mean(),
+                     _squared_error(denoised, noisy).mean())
+    noisy_given = [pairs[sd][0] for sd in LEVELS]
+    expect(not np.allclose(noisy_given, noisy_given[0], rtol=1e-6),
+           "the noisy input's error is the same at all three levels: make new noisy images "
+           "for each sd inside the loop.")
+    for sd in LEVELS:
+        (noisy_mse, denoised_mse), (true_noisy, true_denoised, against_noisy) = pairs[sd], truth[sd]
+
+        def close(value, target):
+            return math.isclose(value, target, rel_tol=0.05)
+
+        if close(noisy_mse, true_noisy) and close(denoised_mse, true_denoised):
+            continue
+        expect(not (close(noisy_mse, true_denoised) and close(denoised_mse, true_noisy)),
+               f"at sd {sd} the two numbers are swapped: first the noisy input's error, then "
+               "the denoised output's.")
+        expect(not (close(noisy_mse, math.sqrt(true_noisy))
+                    or close(denoised_mse, math.sqrt(true_denoised))),
+               f"at sd {sd} these look like root mean squared errors: leave out the square "
+               "root.")
+        expect(close(noisy_mse, true_noisy),
+               f"at sd {sd} the noisy input's error does not match noise of that sd added to "
+               "x_demo (models.add_noise(x_demo, sd, seed=0)), measured against x_demo.")
+        expect(not close(denoised_mse, against_noisy),
+               f"at sd {sd} the denoised output is compared with the noisy input; compare it "
+               "with the clean images x_demo.")
+        raise Incorrect(f"at sd {sd} the noisy input's error is right, but the denoised "
+                        "output's is not: denoise this level's noisy images and compare "
+                        "the result with x_demo.")
+    gains = {sd: truth[sd][0] / max(truth[sd][1], 1e-12) for sd in LEVELS}
+    return ("the denoiser lowers the error " +
+            ", ".join(f"{gain:.1f}x at sd {sd}" for sd, gain in gains.items()) +
+            "; it was trained at sd 0.5 only.")
 
 
-@exercise("A bigger code",
-          hints="models.build_autoencoder(784, latent_dim=8, hidden=(256,)); compile with "
-               "loss='binary_crossentropy'; fit(x, x, ...); then the pixel MSE on x_test.")
-def check_code_size(code8_encoder, code8_mse, mse_2d):
-    """An encoder with an 8-number code and its test MSE, which should beat the 2-D code."""
-    import keras
+def _predict(model, x, name):
+    output = np.asarray(call_student(model.predict, x, verbose=0, name=f"{name}.predict",
+                                     seconds=60))
+    expect(np.isfinite(output).all(), f"{name} outputs NaN or infinite values.")
+    return output
 
-    expect(isinstance(code8_encoder, keras.Model),
-           f"code8_encoder should be the encoder (a Keras model), got a "
-           f"{type(code8_encoder).__name__}.")
-    width = code8_encoder.outputs[0].shape[-1]
-    expect(width == 8, f"the encoder's code has {width} numbers; build it with latent_dim=8.")
-    mse = _number(code8_mse, "code8_mse")
-    expect(0 < mse < 0.2, f"an MSE of {mse:.4g} per pixel is implausible for images in [0, 1]: "
-           "average the squared error over pixels and test images.")
-    expect(mse < mse_2d, f"the 8-number code's MSE ({mse:.4f}) should be below the 2-number "
-           f"code's ({mse_2d:.4f}); train for one epoch on all of x_train.")
-    return (f"test MSE {mse:.4f} with 8 numbers vs {mse_2d:.4f} with 2: four times the code "
-            "leaves far more room for detail.")
+
+@exercise("An autoencoder of your own", answers=3,
+          hints=("Three keras.Model objects: the encoder from an image input to the code, the "
+                 "decoder from a code input to an image, and the autoencoder that chains them.",
+                 "Functional API: x = keras.Input(shape=...), then layers called on tensors, "
+                 "then keras.Model(inputs, outputs). A model can be called on a tensor like a "
+                 "layer, which is how the autoencoder reuses the encoder and the decoder.",
+                 "Compile the autoencoder only, and fit it with the images as both input and "
+                 "target."))
+def check_own_autoencoder(code8_autoencoder, code8_encoder, code8_decoder, images, mse_2d,
+                          latent_dim=8):
+    """Encoder 784 -> 8, decoder 8 -> 784 in [0, 1], autoencoder = decoder(encoder(x)), trained."""
+    x = np.asarray(images, dtype="float32")
+    n_pixels = x.shape[1]
+    encoder = as_model(code8_encoder, "code8_encoder", input_dim=n_pixels)
+    code = _predict(encoder, x[:64], "code8_encoder")
+    expect(code.ndim == 2 and code.shape[0] == 64,
+           f"code8_encoder should output one code per image; for 64 images it gives shape "
+           f"{code.shape}.")
+    expect(code.shape[1] == latent_dim,
+           f"code8_encoder's code has {code.shape[1]} numbers per image, not {latent_dim}.")
+    decoder = as_model(code8_decoder, "code8_decoder", input_dim=latent_dim)
+    decoded = _predict(decoder, code, "code8_decoder")
+    expect(decoded.shape == (64, n_pixels),
+           f"code8_decoder should turn each code back into {n_pixels} pixels; for 64 codes "
+           f"it gives shape {decoded.shape}.")
+    expect(decoded.min() >= 0 and decoded.max() <= 1,
+           "code8_decoder outputs values outside [0, 1]; pixels and the binary cross-entropy "
+           "need outputs in [0, 1], which a sigmoid on the last layer gives.")
+    autoencoder = as_model(code8_autoencoder, "code8_autoencoder", input_dim=n_pixels)
+    reconstructed = _predict(autoencoder, x, "code8_autoencoder")
+    expect(reconstructed.shape == x.shape,
+           f"code8_autoencoder should output an image per image, shape {x.shape}; it gives "
+           f"{reconstructed.shape}.")
+    expect(np.allclose(reconstructed[:64], decoded, atol=1e-4),
+           "code8_autoencoder's output is not code8_decoder applied to code8_encoder's code: "
+           "build the autoencoder from those two models, so that training it trains them.")
+    mse = float(_squared_error(reconstructed, x).mean())
+    mse_2d = float(mse_2d)
+    expect(mse < mse_2d,
+           f"code8_autoencoder's mean squared error on the test images is {mse:.4f}, not below the "
+           f"2-number code's {mse_2d:.4f}. Was it trained, with the images as both input and "
+           "target?")
+    return (f"mean squared error on the test images {mse:.4f} with {latent_dim} numbers vs {mse_2d:.4f} "
+            "with 2: a wider code leaves room for detail.")

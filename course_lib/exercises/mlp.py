@@ -1,36 +1,49 @@
-"""Checks for notebook 02 (an MLP on MNIST): parameters, width and dropout, optimizer, batches."""
+"""Checks for notebook 02 (an MLP on MNIST): parameters, a model of one's own, optimizer, batches."""
 
 import math
 import numbers
 
-from course_lib.exercises import Incorrect, exercise, expect
+import numpy as np
+
+from course_lib.exercises import Incorrect, call_student, exercise, expect
 
 ORIGINAL_PARAMS = 623_290  # 784 -> Dense(784) -> Dropout -> Dense(10)
 
 
-def _history_dict(history, name):
-    """The metrics dict of a Keras History (or the dict itself)."""
-    logs = getattr(history, "history", history)
-    expect(isinstance(logs, dict),
-           f"{name} should be what model.fit(...) returns (a History), got a "
-           f"{type(history).__name__}.")
-    expect("val_accuracy" in logs,
-           f"{name} has no 'val_accuracy': pass validation_data=(x_val, y_val) to fit and "
-           "compile with metrics=['accuracy'].")
-    expect(len(logs["val_accuracy"]) > 0, f"{name} records no epoch at all.")
-    return logs
+def _whole_number(value, name):
+    """``value`` as an int, for a count a student typed or computed."""
+    expect(value is not None, f"{name} is still None.")
+    expect(isinstance(value, numbers.Real) and not isinstance(value, bool),
+           f"{name} should be a number, got a {type(value).__name__}.")
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    value = float(value)
+    expect(math.isfinite(value) and value == int(value),
+           f"{name} should be a whole number, got {value}.")
+    return int(value)
 
 
-def _as_model(model, name):
+def as_model(model, name, input_dim=784):
+    """A built Keras model taking ``input_dim`` features, or a plain-language failure."""
     import keras
 
     expect(isinstance(model, keras.Model),
            f"{name} should be a Keras model, got a {type(model).__name__}.")
+    expect(model.built,
+           f"{name} is not built yet, so it has no weights: give it a "
+           f"keras.Input(shape=({input_dim},)) as its first layer.")
+    try:
+        width = model.inputs[0].shape[-1]
+    except (AttributeError, IndexError, TypeError, ValueError):
+        raise Incorrect(f"{name} has no input layer: start it with "
+                        f"keras.Input(shape=({input_dim},)).") from None
+    expect(width == input_dim, f"{name} takes inputs of {width} numbers; the images have "
+                               f"{input_dim} pixels.")
     return model
 
 
 def _layer_summary(model):
-    """Dense units/activations and Dropout rates of a model, in order."""
+    """Dense layers and Dropout rates of a model, in order."""
     import keras
 
     dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
@@ -52,114 +65,156 @@ def _loss_name(model):
 
 def _expect_compiled_classifier(model, name):
     expect(getattr(model, "compiled", False),
-           f"{name} is not compiled yet: call {name}.compile(optimizer=..., "
-           "loss='categorical_crossentropy', metrics=['accuracy']).")
+           f"{name} is not compiled yet: compile it like the baseline before training.")
     loss = _loss_name(model)
     expect("categorical_crossentropy" in loss and "sparse" not in loss,
            f"{name} is compiled with the loss {loss!r}; the labels are one-hot vectors, so "
-           "use 'categorical_crossentropy'.")
+           "use the categorical cross-entropy, as the baseline does.")
+
+
+def _history_logs(history, model, model_name, name, epochs):
+    """The metrics of a History that ``model.fit`` returned, with ``epochs`` epochs."""
+    import keras
+
+    expect(history is not None, f"{name} is None: keep what {model_name}.fit(...) returns in "
+                                f"{name}.")
+    expect(isinstance(history, keras.callbacks.History),
+           f"{name} should be what {model_name}.fit(...) returns (a History), got a "
+           f"{type(history).__name__}.")
+    expect(getattr(history, "model", model) is model,
+           f"{name} comes from training another model, not {model_name}: keep what "
+           f"{model_name}.fit(...) returns.")
+    logs = history.history
+    expect("val_accuracy" in logs,
+           f"{name} has no validation accuracy: train with validation_data=(x_val, y_val) "
+           "and compile with metrics=['accuracy'], as the baseline does.")
+    expect(len(logs["val_accuracy"]) == epochs,
+           f"train for {epochs} epochs, like the baseline, so that the curves are comparable; "
+           f"{name} has {len(logs['val_accuracy'])}.")
+    return logs
+
+
+def _accuracy(model, name, x, y):
+    """Accuracy of a student model on (x, y), computed here from its predictions."""
+    probabilities = np.asarray(call_student(model.predict, x, verbose=0,
+                                            name=f"{name}.predict(x_val)", seconds=60))
+    expect(probabilities.shape == (len(x), 10),
+           f"{name} should output 10 probabilities per image; it outputs shape "
+           f"{probabilities.shape[1:]}.")
+    return float((probabilities.argmax(axis=1) == np.asarray(y).argmax(axis=1)).mean())
 
 
 @exercise("Count the parameters",
-          hints="a Dense layer from n inputs to m units has n*m weights plus m biases.")
+          hints=("Count layer by layer: each Dense layer has its own weights and its own "
+                 "biases.",
+                 "A Dense layer from n inputs to m units has one weight per (input, unit) pair "
+                 "and one bias per unit.",
+                 "The input layer has no parameters; there are three Dense layers."))
 def check_param_count(n_params):
     """Parameters of 784 -> Dense(256) -> Dense(128) -> Dense(10)."""
     sizes = (784, 256, 128, 10)
     weights = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
     biases = sum(sizes[1:])
-    expect(isinstance(n_params, numbers.Real) and not isinstance(n_params, bool),
-           f"n_params should be a number, got a {type(n_params).__name__}.")
-    expect(math.isfinite(n_params) and float(n_params) == int(n_params),
-           f"n_params should be a whole number, got {n_params}.")
-    n_params = int(n_params)
+    n_params = _whole_number(n_params, "n_params")
     expect(n_params != weights,
-           f"{n_params:,} counts the weights but forgets the biases (one per unit: "
-           f"{biases} in all).")
+           f"{n_params:,} counts the weights but forgets the biases (one per unit).")
     expect(n_params != weights + biases + sizes[0],
            "you gave the input layer biases too; it has none, it just holds the pixels.")
+    expect(n_params != sum(a * b + a for a, b in zip(sizes[:-1], sizes[1:])),
+           "each layer has one bias per unit it outputs, not per input it receives.")
     expect(n_params == weights + biases,
-           f"{n_params:,} is not right. Count layer by layer: 784*256 + 256, then "
-           "256*128 + 128, then 128*10 + 10.")
+           f"{n_params:,} is not right: recount each of the three Dense layers, weights and "
+           "biases.")
     return (f"{weights + biases:,} parameters: {weights:,} weights and {biases} biases, "
             f"{ORIGINAL_PARAMS / (weights + biases):.1f}x fewer than the original model.")
 
 
-@exercise("A narrower model with less dropout",
-          hints="models.build_mlp(hidden=(128,), dropout=0.2), then compile as before and "
-               "fit on x_small, y_small with validation_data=(x_val, y_val).")
-def check_small_model(small_model, small_history=None):
+@exercise("A narrower model with less dropout", answers=2,
+          hints=("Write it like the Sequential model of notebook 01: an input, then the layers "
+                 "in order.",
+                 "The hidden Dense layer has 128 units and relu; the Dropout layer comes "
+                 "right after it; the output layer has one softmax unit per digit.",
+                 "Compile and fit exactly as in the baseline cell; fit returns the History."))
+def check_small_model(small_model, small_history, x_val, y_val, epochs=3, min_accuracy=0.9):
     """784 -> Dense(128, relu) -> Dropout(0.2) -> Dense(10, softmax), compiled and trained."""
-    model = _as_model(small_model, "small_model")
+    import keras
+
+    model = as_model(small_model, "small_model")
     dense, rates = _layer_summary(model)
     expect(len(dense) == 2, f"small_model should have 2 Dense layers (hidden and output), "
                             f"it has {len(dense)}.")
-    expect(model.inputs[0].shape[-1] == 784,
-           f"the input should be 784 pixels, not {model.inputs[0].shape[-1]}.")
     hidden, output = dense
     expect(hidden.units == 128, f"the hidden layer should have 128 units, it has {hidden.units}.")
     expect(_activation(hidden) == "relu",
            f"the hidden layer should use relu, it uses {_activation(hidden)}.")
-    expect(rates == [0.2], f"expected one Dropout layer with rate 0.2, found rates {rates}.")
-    expect(output.units == 10 and _activation(output) == "softmax",
-           "the output layer should be Dense(10, activation='softmax'): one probability per "
-           "digit.")
+    expect(len(rates) == 1, f"small_model should have one Dropout layer, it has {len(rates)}.")
+    expect(math.isclose(rates[0], 0.2), f"the Dropout rate is {rates[0]:g}; use 0.2.")
+    position = {id(layer): i for i, layer in enumerate(model.layers)}
+    dropout = next(layer for layer in model.layers if isinstance(layer, keras.layers.Dropout))
+    expect(position[id(hidden)] < position[id(dropout)] < position[id(output)],
+           "the Dropout layer belongs between the hidden layer and the output layer.")
+    expect(output.units == 10, f"the output layer should have 10 units, one per digit; it has "
+                               f"{output.units}.")
+    expect(_activation(output) == "softmax",
+           f"the output layer uses {_activation(output)}; softmax turns its 10 outputs into "
+           "probabilities.")
     _expect_compiled_classifier(model, "small_model")
-    expect(small_history is not None,
-           "small_history is None: keep what small_model.fit(...) returns in small_history.")
-    logs = _history_dict(small_history, "small_history")
-    accuracy = logs["val_accuracy"][-1]
-    expect(accuracy >= 0.9,
-           f"the validation accuracy is only {accuracy:.3f}; after a few epochs it should be "
-           "above 0.9. Were the inputs scaled to [0, 1] and the labels one-hot?")
-    return (f"{model.count_params():,} parameters (the original has {ORIGINAL_PARAMS:,}), "
-            f"validation accuracy {accuracy:.3f} after {len(logs['val_accuracy'])} epoch(s).")
+    logs = _history_logs(small_history, model, "small_model", "small_history", epochs)
+    accuracy = _accuracy(model, "small_model", x_val, y_val)
+    expect(accuracy >= min_accuracy,
+           f"small_model classifies only {accuracy:.1%} of the validation images correctly; "
+           f"after {epochs} epochs it should get over {min_accuracy:.0%}. Was it trained on "
+           "x_small, y_small like the baseline?")
+    n_params = call_student(model.count_params, name="small_model.count_params()")
+    return (f"{n_params:,} parameters (the original has {ORIGINAL_PARAMS:,}), validation "
+            f"accuracy {accuracy:.3f} after {len(logs['val_accuracy'])} epochs.")
 
 
-@exercise("Plain SGD instead of Adam",
-          hints="compile(optimizer=keras.optimizers.SGD(learning_rate=0.01), ...) on a fresh "
-               "models.build_mlp(), then fit for 3 epochs.")
-def check_sgd_model(sgd_model, sgd_history=None, epochs=3):
+@exercise("Plain SGD instead of Adam", answers=2,
+          hints=("Only the optimizer changes: the architecture, the loss, the data and the "
+                 "number of epochs stay those of the baseline.",
+                 "compile's optimizer argument also takes an optimizer object, which is where "
+                 "the learning rate is set; keras.optimizers has one for plain SGD."))
+def check_sgd_model(sgd_model, sgd_history, x_val, y_val, epochs=3):
     """The original architecture compiled with SGD(learning_rate=0.01) and trained."""
     import keras
 
-    model = _as_model(sgd_model, "sgd_model")
-    expect(model.count_params() == ORIGINAL_PARAMS,
-           f"sgd_model has {model.count_params():,} parameters; use the original "
-           f"architecture (models.build_mlp(), {ORIGINAL_PARAMS:,} parameters) so that only "
-           "the optimizer changes.")
+    model = as_model(sgd_model, "sgd_model")
+    n_params = call_student(model.count_params, name="sgd_model.count_params()")
+    expect(n_params == ORIGINAL_PARAMS,
+           f"sgd_model has {n_params:,} parameters, not the original model's "
+           f"{ORIGINAL_PARAMS:,}: use the baseline's architecture so that only the optimizer "
+           "changes.")
     _expect_compiled_classifier(model, "sgd_model")
     optimizer = model.optimizer
     expect(isinstance(optimizer, keras.optimizers.SGD),
-           f"sgd_model is compiled with {type(optimizer).__name__}; use "
-           "keras.optimizers.SGD(learning_rate=0.01).")
+           f"sgd_model is compiled with {type(optimizer).__name__}, not plain SGD.")
     rate = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
-    expect(math.isclose(rate, 0.01, rel_tol=1e-4),
-           f"the learning rate is {rate:g}; use 0.01.")
+    expect(math.isclose(rate, 0.01, rel_tol=1e-4), f"the learning rate is {rate:g}; use 0.01.")
     expect(float(keras.ops.convert_to_numpy(optimizer.momentum)) == 0.0,
            "keep momentum at 0: plain gradient descent.")
-    expect(sgd_history is not None,
-           "sgd_history is None: keep what sgd_model.fit(...) returns in sgd_history.")
-    logs = _history_dict(sgd_history, "sgd_history")
-    expect(len(logs["val_accuracy"]) == epochs,
-           f"train for {epochs} epochs, like the Adam baseline, so the curves are "
-           f"comparable; sgd_history has {len(logs['val_accuracy'])}.")
-    return (f"with plain SGD the validation accuracy after {epochs} epochs is "
-            f"{logs['val_accuracy'][-1]:.3f}.")
+    _history_logs(sgd_history, model, "sgd_model", "sgd_history", epochs)
+    accuracy = _accuracy(model, "sgd_model", x_val, y_val)
+    return f"with plain SGD the validation accuracy after {epochs} epochs is {accuracy:.3f}."
 
 
 @exercise("Batch size and the number of updates",
-          hints="one update per batch; an epoch has ceil(10000 / batch_size) batches, the last "
-               "one possibly smaller.")
+          hints=("Keras updates the weights once per batch. How many batches does one epoch "
+                 "of 10,000 images have?",
+                 "10,000 is not a multiple of 32 or of 1024: what does Keras do with the "
+                 "images left over at the end of an epoch?",
+                 "Then multiply by the number of epochs."))
 def check_updates(updates, n_samples=10_000, epochs=3):
     """Weight updates in ``epochs`` epochs over ``n_samples`` samples, for batch sizes 32, 1024."""
     expect(isinstance(updates, dict),
-           f"updates should be a dict like {{32: ..., 1024: ...}}, got a "
+           f"updates should be a dict with the batch sizes 32 and 1024 as keys, got a "
            f"{type(updates).__name__}.")
     for batch_size in (32, 1024):
-        expect(batch_size in updates, f"updates has no entry for batch size {batch_size}.")
-        value = updates[batch_size]
-        expect(isinstance(value, numbers.Real) and not isinstance(value, bool),
-               f"updates[{batch_size}] should be a number, got a {type(value).__name__}.")
+        expect(batch_size in updates,
+               f"updates has no entry for the batch size {batch_size}"
+               + (f" (its keys should be the numbers 32 and 1024, not the text "
+                  f"'{batch_size}')." if str(batch_size) in updates else "."))
+        value = _whole_number(updates[batch_size], f"updates[{batch_size}]")
         per_epoch = math.ceil(n_samples / batch_size)
         expect(value != per_epoch,
                f"updates[{batch_size}] = {value} is the number of updates in one epoch; "
@@ -167,8 +222,11 @@ def check_updates(updates, n_samples=10_000, epochs=3):
         expect(value != epochs * (n_samples // batch_size),
                f"updates[{batch_size}] = {value} leaves out the last, smaller batch of each "
                "epoch: it causes an update too.")
-        if value != epochs * per_epoch:
-            raise Incorrect(f"updates[{batch_size}] = {value} is not right: "
-                            f"{n_samples:,} samples in batches of {batch_size} ...")
+        expect(value != n_samples // batch_size, f"updates[{batch_size}] = {value} counts only "
+               "the full batches of a single epoch.")
+        expect(value != epochs * n_samples,
+               f"updates[{batch_size}] = {value} counts one update per image; Keras makes "
+               "one per batch.")
+        expect(value == epochs * per_epoch, f"updates[{batch_size}] = {value} is not right.")
     return (f"{epochs * math.ceil(n_samples / 32)} small, noisy steps versus "
             f"{epochs * math.ceil(n_samples / 1024)} large, smooth ones.")

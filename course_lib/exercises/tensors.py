@@ -2,17 +2,18 @@
 
 import numpy as np
 
-from course_lib.exercises import Incorrect, exercise, expect
+from course_lib.exercises import Incorrect, call_student, exercise, expect
 
 
 def _as_array(value, name):
     """A student's answer as a numeric NumPy array, or a plain-language failure."""
+    expect(value is not None, f"{name} is None: did the function forget to return its result?")
     try:
         import keras
 
         array = np.asarray(keras.ops.convert_to_numpy(value))
     except Exception:
-        raise Incorrect(f"{name} should be an array or a tensor, got a "
+        raise Incorrect(f"{name} should be an array or a tensor of numbers, got a "
                         f"{type(value).__name__}.") from None
     expect(array.dtype.kind in "biuf",
            f"{name} should hold numbers, but it is a {type(value).__name__} "
@@ -21,8 +22,12 @@ def _as_array(value, name):
 
 
 @exercise("Samples first",
-          hints="a genes x cells matrix m becomes cells x genes with m.T (or "
-               "keras.ops.transpose(m)); then keep the first 64 rows.")
+          hints=("Which axis of genes_by_cells holds the cells, and which axis should hold "
+                 "them in batch?",
+                 "Swapping two axes is a transpose; reshape only regroups the numbers in their "
+                 "memory order.",
+                 "You can pick the 64 cells before or after swapping the axes; mind which axis "
+                 "you slice in each case."))
 def check_samples_first(batch, genes_by_cells, n_cells=64):
     """Is ``batch`` the first ``n_cells`` cells of ``genes_by_cells``, one cell per row?"""
     batch = _as_array(batch, "batch")
@@ -41,18 +46,17 @@ def check_samples_first(batch, genes_by_cells, n_cells=64):
         scrambled = reference.reshape(n_cells, n_genes)
         expect(not np.array_equal(batch, scrambled),
                "the shape is right but the numbers are scrambled: reshape keeps the order "
-               "of the numbers in memory and only regroups them, it does not swap the axes. "
-               "Transpose instead.")
+               "of the numbers in memory and only regroups them, it does not swap the axes.")
         raise Incorrect("the shape is right, but the rows are not the first "
-                        f"{n_cells} cells (columns 0..{n_cells - 1} of genes_by_cells). "
-                        "If you used reshape: it regroups the numbers, it does not swap axes.")
+                        f"{n_cells} cells (columns 0..{n_cells - 1} of genes_by_cells).")
     return (f"shape {batch.shape}: {n_cells} cells in rows, {n_genes:,} genes in columns, "
             "ready for a Keras model.")
 
 
 @exercise("Flatten a batch of images",
-          hints="keep axis 0 (the samples) and merge the rest: images.reshape(len(images), -1) "
-               "or keras.ops.reshape(images, (n, -1)).")
+          hints=("Axis 0 (the images) stays as it is; the other axes merge into one.",
+                 "reshape takes the new shape as a tuple; a -1 in it stands for 'whatever "
+                 "length is left over'."))
 def check_flatten(flat_batch, images):
     """Is ``flat_batch`` the image batch with one flattened image (pixel row) per sample?"""
     flat = _as_array(flat_batch, "flat_batch")
@@ -74,10 +78,16 @@ def check_flatten(flat_batch, images):
             "pixels, the input an MLP (Dense layers) expects.")
 
 
+# Rows on very different scales: a max or a sum taken over the whole batch instead of over
+# each row's classes gives wrong (or nan) rows, although every row alone comes out right.
 _LOGITS = np.array([[1.0, 2.0, 3.0],
                     [1000.0, 1001.0, 1002.0],  # overflows exp() unless the max is subtracted
                     [-5.0, 0.0, 5.0],
                     [0.0, 0.0, 0.0]], dtype="float32")
+_COUPLED = ("each row on its own comes out right, but not the rows of a batch together: a max "
+            "or a sum in your function runs over the whole batch instead of over each row's "
+            "classes. Reduce over the last axis only, keeping that axis so that each row is "
+            "divided by its own sum.")
 
 
 def _reference_softmax(z):
@@ -87,53 +97,56 @@ def _reference_softmax(z):
 
 
 @exercise("Softmax",
-          hints="exp(z - max(z)) / sum(exp(z - max(z))), with max and sum over the last "
-               "axis (axis=-1, keepdims=True); keras.ops has exp, max and sum.")
-def _check_softmax(softmax_fn):
-    expect(callable(softmax_fn), f"my_softmax should be a function, got a "
-                                 f"{type(softmax_fn).__name__}.")
+          hints=("Three steps: make each logit positive with exp, then divide by the total of "
+                 "its row. The trap is the first step.",
+                 "Subtracting a row's maximum before exp changes nothing in the ratio and keeps "
+                 "exp() from overflowing; keras.ops has exp, max and sum.",
+                 "Every max and sum must run over the classes only: the last axis, keeping "
+                 "it (keepdims) so that the division lines up row by row."))
+def check_softmax(my_softmax):
+    """Check a softmax function: batch and vector input, large logits, per-row reductions."""
     import keras
 
-    out = _as_array(softmax_fn(keras.ops.convert_to_tensor(_LOGITS)), "my_softmax(logits)")
+    def run(logits, name):
+        tensor = keras.ops.convert_to_tensor(logits)
+        return _as_array(call_student(my_softmax, tensor, name=name), name)
+
+    out = run(_LOGITS, "my_softmax(a batch of logits)")
     expect(out.shape == _LOGITS.shape,
            f"for a (4, 3) batch of logits the output should also be (4, 3): one probability "
-           f"per class for each sample; got shape {out.shape}. Sum over axis=-1 with "
-           "keepdims=True so the division broadcasts row by row.")
-    finite = np.isfinite(out).all(axis=-1)
-    expect(finite.all() or not finite[[0, 2, 3]].all(),
-           "the row with logits [1000, 1001, 1002] gives inf/nan: exp(1000) overflows. "
-           "Subtracting the row's maximum first changes nothing mathematically "
-           "(it cancels in the ratio) and keeps exp() in range.")
-    expect(finite.all(), "the output contains inf or nan values.")
+           f"per class for each sample; got shape {out.shape}.")
+    rows_alone = [run(row[None, :], "my_softmax(one row)") for row in _LOGITS]
+    alone_right = all(r.shape == (1, 3) and np.allclose(r[0], ref, atol=1e-5)
+                      for r, ref in zip(rows_alone, _reference_softmax(_LOGITS)))
+    if not np.isfinite(out).all():
+        expect(np.isfinite(rows_alone[1]).all(),
+               "the row with logits [1000, 1001, 1002] gives inf or nan: exp(1000) overflows "
+               "float32. Shift the logits first so that exp() stays in range; the shift "
+               "cancels in the ratio.")
+        expect(not alone_right, _COUPLED)
+        raise Incorrect("the output contains inf or nan values, even for small logits.")
     sums = out.sum(axis=-1)
-    expect(np.allclose(sums, 1.0, atol=1e-4),
-           f"each row (sample) should sum to 1, but the row sums are {np.round(sums, 3)}. "
-           "Normalise over the classes, axis=-1" +
-           (" (your columns sum to 1: you used axis=0)."
-            if np.allclose(out.sum(axis=0), 1.0, atol=1e-4) else "."))
-    expect(np.allclose(out, _reference_softmax(_LOGITS), atol=1e-5),
-           "the rows sum to 1 but the values are not the softmax: compare your output for "
-           f"[1, 2, 3] {np.round(out[0], 3)} with the expected "
-           f"{np.round(_reference_softmax(_LOGITS)[0], 3)}.")
-    single_vector = ("it works on a batch but not on a single vector of 3 logits: use "
-                     "axis=-1 (the last axis) rather than axis=1.")
+    if not np.allclose(sums, 1.0, atol=1e-4):
+        expect(not np.allclose(out.sum(axis=0), 1.0, atol=1e-4),
+               "your columns sum to 1, not your rows: you normalised over axis 0 (the "
+               "samples). Each sample's probabilities over the classes must sum to 1.")
+        expect(not np.isclose(out.sum(), 1.0, atol=1e-4),
+               "the whole batch sums to 1, not each row: the sum runs over every element. "
+               "Each sample's probabilities over the classes must sum to 1.")
+        raise Incorrect(f"each row (sample) should sum to 1, but the row sums are "
+                        f"{np.round(sums, 3).tolist()}.")
+    if not np.allclose(out, _reference_softmax(_LOGITS), atol=1e-5):
+        expect(not alone_right, _COUPLED)
+        raise Incorrect("the rows sum to 1 but the values are not the softmax: each value "
+                        "should be exp(z_i) divided by the sum of exp(z_j) of its row. For "
+                        f"the logits [1, 2, 3] you return {np.round(out[0], 3).tolist()}.")
+    single_vector = ("it works on a batch but not on a single vector of 3 logits: reduce over "
+                     "the last axis (axis=-1), which is the class axis for both.")
     try:
-        vector = softmax_fn(keras.ops.convert_to_tensor(_LOGITS[0]))
-    except Exception:
+        vector = run(_LOGITS[0], "my_softmax(a single vector)")
+    except Incorrect:
         raise Incorrect(single_vector) from None
-    vector = _as_array(vector, "my_softmax of a single vector")
     expect(vector.shape == (3,) and np.allclose(vector, _reference_softmax(_LOGITS[0]),
                                                 atol=1e-5), single_vector)
     return ("probabilities that sum to 1 per sample, stable for large logits, and equal to "
             "keras.ops.softmax.")
-
-
-def check_softmax(my_softmax):
-    """Check a softmax function; a scaffold function that still returns None is 'not answered'."""
-    if callable(my_softmax):
-        try:
-            if my_softmax(np.zeros((1, 3), dtype="float32")) is None:
-                my_softmax = None
-        except Exception:
-            pass  # the real check reports the error
-    return _check_softmax(my_softmax)
