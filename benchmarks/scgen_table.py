@@ -1,4 +1,4 @@
-"""scGen out-of-sample prediction for every Kang cell type (the table of notebook 06).
+"""scGen out-of-sample prediction for every Kang cell type (the table of notebook 07).
 
 Holds out the stimulated cells of each type in turn, trains the course's single-cell VAE on
 the rest (``latent.predict_perturbation``, the notebook's settings) and writes the R^2 table
@@ -19,7 +19,7 @@ import numpy as np  # noqa: E402
 
 from course_lib import data, latent, memory  # noqa: E402
 from course_lib import preprocessing as pp  # noqa: E402
-from course_lib.exercises.singlecell import SCGEN_PAPER  # noqa: E402
+from course_lib.exercises.perturbation import SCGEN_PAPER  # noqa: E402
 
 OUT = Path(__file__).with_name("SCGEN.md")
 METHODS = [("vae", "VAE"), ("gene_space", "gene space"), ("control", "control")]

@@ -50,6 +50,7 @@ class CellBatches(keras.utils.PyDataset):
         self.x, self.batch_size = x, batch_size
         self.order = np.array(index)
         self.rng = None if seed is None else np.random.default_rng(seed)
+        self.skip = 0  # reshuffles to ignore (see ScVaeTraining.fit)
         self.on_epoch_end()
 
     def __len__(self):
@@ -60,8 +61,88 @@ class CellBatches(keras.utils.PyDataset):
 
     def on_epoch_end(self):
         """Reshuffle the cells (when seeded)."""
-        if self.rng is not None:
+        if self.skip:
+            self.skip -= 1
+        elif self.rng is not None:
             self.rng.shuffle(self.order)
+
+
+class _ResumableEarlyStopping(keras.callbacks.EarlyStopping):
+    """Early stopping whose patience and best weights carry over from one ``fit`` to the next.
+
+    Keras resets both at the start of every ``fit`` and restores the best weights at its end;
+    a run split over several ``fit`` calls must do that only once, at the very end.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.started, self.final = False, False
+
+    def on_train_begin(self, logs=None):
+        if not self.started:
+            super().on_train_begin(logs)
+            self.started = True
+
+    def on_train_end(self, logs=None):
+        if self.final or self.stopped_epoch > 0:
+            super().on_train_end(logs)
+
+
+class ScVaeTraining:
+    """One training run of the single-cell VAE, which may be split over several calls.
+
+    ``ScVaeTraining(x, cells, epochs=60)`` builds the recipe's model and splits the cells;
+    ``fit(n)`` trains the next ``n`` epochs (all that remain by default). The learning-rate
+    schedule, the shuffling, early stopping and the history run on across the calls exactly
+    as in one ``fit`` of all epochs, so a notebook can look at the curves half-way.
+    """
+
+    def __init__(self, x, cells=None, epochs=60, batch_size=128, val_fraction=0.1, patience=10,
+                 seed=0, progress=True, **build_kwargs):
+        from course_lib.notebook import seed_everything
+        from course_lib.preprocessing import train_val_split
+
+        self.x = np.asarray(x, dtype="float32")
+        cells = np.arange(len(self.x)) if cells is None else np.asarray(cells)
+        if cells.dtype == bool:
+            cells = np.flatnonzero(cells)
+        seed_everything(seed)
+        train_pos, val_pos = train_val_split(len(cells), val_fraction, seed=seed)
+        self.train_idx, self.val_idx = cells[train_pos], cells[val_pos]
+        self.epochs, self.done, self.progress = epochs, 0, progress
+        steps = int(np.ceil(len(self.train_idx) / batch_size))
+        self.vae = build_sc_vae(self.x.shape[1], steps, epochs, seed=seed, **build_kwargs)
+        self.batches = CellBatches(self.x, self.train_idx, batch_size, seed=seed)
+        self.val_batches = CellBatches(self.x, self.val_idx, batch_size)
+        self.stopping = _ResumableEarlyStopping(monitor="val_loss", patience=patience,
+                                                restore_best_weights=True)
+        self.history = keras.callbacks.History()  # one history for all the calls
+
+    @property
+    def finished(self):
+        """True once every epoch ran or early stopping ended the run."""
+        return self.done >= self.epochs or self.stopping.stopped_epoch > 0
+
+    def fit(self, epochs=None):
+        """Train ``epochs`` more epochs (default: the rest); return the run's History."""
+        from course_lib.memory import drop_compiled_functions, release_memory
+        from course_lib.training import ProgressLine
+
+        if self.finished:
+            return self.history
+        until = self.epochs if epochs is None else min(self.done + epochs, self.epochs)
+        self.stopping.final = until == self.epochs
+        callbacks = [self.stopping, self.history] + ([ProgressLine()] if self.progress else [])
+        # Keras reshuffles once more per fit than there are epochs; a later part skips that
+        # extra reshuffle, so that every epoch sees the cells in the order one fit would use.
+        self.batches.skip = int(self.done > 0)
+        self.vae.fit(self.batches, epochs=until, initial_epoch=self.done,
+                     validation_data=self.val_batches, verbose=0, callbacks=callbacks)
+        self.done = until
+        if self.finished:  # restore_best_weights has run; free what training needed
+            drop_compiled_functions(self.vae)
+            release_memory()
+        return self.history
 
 
 def train_sc_vae(x, cells=None, epochs=60, batch_size=128, val_fraction=0.1, patience=10,
@@ -71,31 +152,12 @@ def train_sc_vae(x, cells=None, epochs=60, batch_size=128, val_fraction=0.1, pat
     A seeded ``val_fraction`` of those cells is kept for early stopping on the validation
     loss (best weights restored); no other row of ``x`` is ever seen. Returns
     ``(vae, history, (train_idx, val_idx))`` with row indices into ``x``.
+    ``ScVaeTraining`` runs the same training in parts.
     """
-    from course_lib.memory import drop_compiled_functions, release_memory
-    from course_lib.notebook import seed_everything
-    from course_lib.preprocessing import train_val_split
-    from course_lib.training import ProgressLine
-
-    x = np.asarray(x, dtype="float32")
-    cells = np.arange(len(x)) if cells is None else np.asarray(cells)
-    if cells.dtype == bool:
-        cells = np.flatnonzero(cells)
-    seed_everything(seed)
-    train_pos, val_pos = train_val_split(len(cells), val_fraction, seed=seed)
-    train_idx, val_idx = cells[train_pos], cells[val_pos]
-    steps = int(np.ceil(len(train_idx) / batch_size))
-    vae = build_sc_vae(x.shape[1], steps, epochs, seed=seed, **build_kwargs)
-    callbacks = [keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience,
-                                               restore_best_weights=True)]
-    if progress:
-        callbacks.append(ProgressLine())
-    history = vae.fit(CellBatches(x, train_idx, batch_size, seed=seed), epochs=epochs,
-                      validation_data=CellBatches(x, val_idx, batch_size),
-                      verbose=0, callbacks=callbacks)
-    drop_compiled_functions(vae)
-    release_memory()
-    return vae, history, (train_idx, val_idx)
+    run = ScVaeTraining(x, cells, epochs, batch_size, val_fraction, patience, seed, progress,
+                        **build_kwargs)
+    history = run.fit()
+    return run.vae, history, (run.train_idx, run.val_idx)
 
 
 # ---------------------------------------------------------------- memory-light inference

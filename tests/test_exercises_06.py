@@ -1,13 +1,12 @@
 """Checks of notebook 06's exercises: right, wrong, missing and broken answers."""
 
-from types import SimpleNamespace
-
-import anndata as ad
+import keras
 import numpy as np
-import pandas as pd
 import pytest
+from keras import layers
 
-from course_lib import latent, metrics
+from course_lib import latent, metrics, models
+from course_lib.exercises import CHECK_FAILED, CORRECT, NOT_ANSWERED, NOT_YET
 from course_lib.exercises import singlecell as ex
 
 RNG = np.random.default_rng(0)
@@ -68,43 +67,134 @@ def test_small_latent_checks(small_model):
     vae, x, labels = small_model
     scores = metrics.latent_quality(vae.encode(x), labels)
     assert ex.check_small_latent(vae, scores, x, labels).passed is True
-    assert ex.check_small_latent(None, scores, x, labels).passed is None
+    assert ex.check_small_latent(None, None, x, labels).status == NOT_ANSWERED
+    assert ex.check_small_latent(None, scores, x, labels).status == NOT_YET
     wrong_size = ex.check_small_latent(vae, scores, x, labels, latent_dim=8)
     assert wrong_size.passed is False and "4 dimensions" in wrong_size.message
     missing = ex.check_small_latent(vae, None, x, labels)
-    assert missing.passed is False and "latent_quality" in missing.message
-    off = dict(scores, ari=scores["ari"] - 0.5)
-    assert ex.check_small_latent(vae, off, x, labels).passed is False
-    assert ex.check_small_latent("model", scores, x, labels).passed is False
+    assert missing.status == NOT_YET and "`small_scores`" in missing.message
+    off = ex.check_small_latent(vae, dict(scores, ari=scores["ari"] - 0.5), x, labels)
+    assert off.status == NOT_YET and "(ari) do not match" in off.message
+    assert str(round(scores["ari"], 2)) not in off.message  # the right value is not given away
+    typed = ex.check_small_latent(vae, dict(scores, nmi="0.9"), x, labels)
+    assert typed.status == NOT_YET and "should be a number" in typed.message
+    assert ex.check_small_latent("model", scores, x, labels).status == NOT_YET
+    assert ex.check_small_latent(vae, [0.1, 0.2], x, labels).status == NOT_YET
 
 
-def _kang_like():
-    obs = pd.DataFrame({"cell_type": np.repeat(["CD4T", "B", "NK"], 4),
-                        "condition": np.tile(["control", "stimulated"], 6)},
-                       index=[f"c{i}" for i in range(12)])
-    return ad.AnnData(np.zeros((12, 3), dtype="float32"), obs=obs)
+# ---------------------------------------------------------------- the recipe's VAE
+CELLS = np.random.default_rng(2).gamma(1.0, 1.0, (80, 300)).astype("float32")
 
 
-def _result(held_out="B", leak=False, r2=None):
-    adata = _kang_like()
-    held = ((adata.obs["cell_type"] == held_out) & (adata.obs["condition"] == "stimulated"))
-    train = ~held.to_numpy()
-    if leak:
-        train[:] = True
-    r2 = r2 or {"vae_all": 0.95, "vae_top": 0.9, "gene_space_top": 0.85, "control_all": 0.8}
-    return SimpleNamespace(held_out=held_out, train_cells=train, r2=r2)
+def _recipe(activation="elu", dropout=0.2, latent_dim=32, output="relu", beta=0.1,
+            prior_sd=0.8, likelihood="gaussian", hidden=(256, 128, 64), heads=None,
+            separate_activation=False):
+    """An encoder, decoder and VAE as a student would write them, with one thing changed."""
+    n_genes = CELLS.shape[1]
+
+    def stack(h, sizes):
+        for units in sizes:
+            if separate_activation:
+                h = layers.Activation(activation)(layers.Dense(units)(h))
+            else:
+                h = layers.Dense(units, activation=activation)(h)
+            if dropout:
+                h = layers.Dropout(dropout)(h)
+        return h
+
+    x_in = keras.Input((n_genes,))
+    h = stack(x_in, hidden)
+    encoder = keras.Model(x_in, [layers.Dense(latent_dim, activation=heads)(h),
+                                 layers.Dense(latent_dim)(h)])
+    z_in = keras.Input((latent_dim,))
+    decoder = keras.Model(z_in, layers.Dense(n_genes, activation=output)(
+        stack(z_in, tuple(reversed(hidden)))))
+    return encoder, decoder, models.VAE(encoder, decoder, beta=beta, prior_sd=prior_sd,
+                                        likelihood=likelihood)
 
 
-def test_other_cell_type_checks():
-    adata = _kang_like()
-    good = ex.check_other_cell_type(_result(), adata)
-    assert good.passed is True and "0.962" in good.message  # the paper's value for B
-    assert ex.check_other_cell_type(None, adata).passed is None
-    same = ex.check_other_cell_type(_result("CD4T"), adata)
-    assert same.passed is False and "pick another" in same.message
-    leak = ex.check_other_cell_type(_result(leak=True), adata)
-    assert leak.passed is False and "out of sample" in leak.message
-    bad = _result(r2={"vae_all": 0.5, "vae_top": 0.5, "gene_space_top": 0.5, "control_all": 0.8})
-    assert ex.check_other_cell_type(bad, adata).passed is False
-    assert ex.check_other_cell_type(_result("T cells"), adata).passed is False
-    assert ex.check_other_cell_type(42, adata).passed is False
+def test_sc_vae_right_answer_none_and_partial():
+    right = ex.check_sc_vae(*_recipe(), CELLS)
+    assert right.status == CORRECT, right.message
+    assert ex.check_sc_vae(*_recipe(separate_activation=True), CELLS).status == CORRECT
+    assert ex.check_sc_vae(None, None, None, CELLS).status == NOT_ANSWERED
+    encoder, decoder, _ = _recipe()
+    partly = ex.check_sc_vae(encoder, decoder, None, CELLS)
+    assert partly.status == NOT_YET and "`sc_vae`" in partly.message
+
+
+@pytest.mark.parametrize("change, words", [
+    (dict(output="sigmoid"), "sigmoid"),
+    (dict(output=None), "negative log-expression"),
+    (dict(output="softplus"), "output activation is softplus"),
+    (dict(dropout=0.0), "no Dropout"),
+    (dict(dropout=0.5), "dropout rates are"),
+    (dict(latent_dim=16), "16 dimensions"),
+    (dict(activation="relu"), "use relu"),
+    (dict(hidden=(128, 64)), "[128, 64] units"),
+    (dict(heads="relu"), "no activation"),
+    (dict(beta=1.0), "beta is not applied"),
+    (dict(beta=0.5), "weight 0.5"),
+    (dict(prior_sd=1.0), "N(0, I)"),
+    (dict(prior_sd=0.5), "prior"),
+    (dict(likelihood="bernoulli"), "squared error"),
+])
+def test_sc_vae_mistakes_are_explained(change, words):
+    feedback = ex.check_sc_vae(*_recipe(**change), CELLS)
+    assert feedback.status == NOT_YET, feedback.message
+    assert words in feedback.message, feedback.message
+
+
+def test_sc_vae_wrong_objects_are_explained():
+    encoder, decoder, vae = _recipe()
+    other_encoder, _, _ = _recipe()
+    unbuilt = keras.Sequential([layers.Dense(3)])
+    one_output = keras.Model(encoder.inputs, encoder.outputs[0])
+    cases = {
+        "got a str": (encoder, decoder, "vae"),
+        "has no defined input": (unbuilt, decoder, vae),
+        "two outputs": (one_output, decoder, vae),
+        "wraps another encoder": (other_encoder, decoder, vae),
+        "should be a keras.Model": (lambda x: x, decoder, vae),
+        "sc_decoder(z) raised": (encoder, encoder, vae),
+    }
+    for words, answers in cases.items():
+        feedback = ex.check_sc_vae(*answers, CELLS)
+        assert feedback.status == NOT_YET and words in feedback.message, feedback.message
+    # the check leaves the student's model as it found it
+    assert "sample_z" not in vae.__dict__ and vae.encoder is encoder
+
+
+def _trained(optimizer, epochs=3, validation=0.1):
+    _, _, vae = _recipe()
+    vae.compile(optimizer=optimizer)
+    history = vae.fit(CELLS, epochs=epochs, batch_size=40, validation_split=validation,
+                      verbose=0)
+    return history, vae
+
+
+def test_sc_training_right_answer_and_mistakes():
+    steps = 2
+    recipe = lambda: keras.optimizers.Adam(latent.sc_schedule(steps, 3), amsgrad=True)
+    history, vae = _trained(recipe())
+    assert ex.check_sc_training(history, vae).status == CORRECT
+    assert ex.check_sc_training(None, vae).status == NOT_ANSWERED
+    cases = {
+        "without amsgrad": _trained(keras.optimizers.Adam(latent.sc_schedule(steps, 3))),
+        "is a constant": _trained(keras.optimizers.Adam(1e-3, amsgrad=True)),
+        "Adam; it uses SGD": _trained(keras.optimizers.SGD(1e-3)),
+        "no validation loss": _trained(recipe(), validation=0.0),
+        "holds 1 epoch": _trained(recipe(), epochs=1),
+    }
+    for words, (h, model) in cases.items():
+        feedback = ex.check_sc_training(h, model)
+        assert feedback.status == NOT_YET and words in feedback.message, feedback.message
+    decaying = keras.optimizers.schedules.ExponentialDecay(1e-3, 1, 0.5)
+    feedback = ex.check_sc_training(*_trained(keras.optimizers.Adam(decaying, amsgrad=True)))
+    assert feedback.status == NOT_YET and "warm-up" in feedback.message
+    for wrong in (history.history, "history", 3):
+        assert ex.check_sc_training(wrong, vae).status == NOT_YET
+    assert "another model" in ex.check_sc_training(history, _recipe()[2]).message
+    assert "still None" in ex.check_sc_training(history, None).message
+    _, _, untrained = _recipe()
+    assert ex.check_sc_training(history, untrained).status not in (CORRECT, CHECK_FAILED)

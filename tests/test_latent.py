@@ -156,3 +156,30 @@ def test_train_sc_vae_sees_only_the_given_cells():
     used = np.concatenate([train_idx, val_idx])
     assert sorted(used) == list(np.flatnonzero(keep))
     assert len(val_idx) == round(0.1 * keep.sum())
+
+
+def test_training_in_parts_is_the_same_run_as_one_fit():
+    x = np.random.default_rng(6).gamma(1.0, 1.0, size=(90, 20)).astype("float32")
+    settings = dict(epochs=6, batch_size=32, progress=False, hidden=(16,), latent_dim=3)
+    whole, history, _ = latent.train_sc_vae(x, **settings)
+    run = latent.ScVaeTraining(x, **settings)
+    first = len(run.fit(2).history["loss"])
+    assert first == 2 and not run.finished
+    run.fit(3)
+    parts = run.fit()  # the rest
+    assert run.finished and len(parts.history["loss"]) == 6
+    np.testing.assert_allclose(parts.history["loss"], history.history["loss"], rtol=1e-4)
+    for a, b in zip(whole.get_weights(), run.vae.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    assert run.fit(5) is parts and len(parts.history["loss"]) == 6  # nothing left to train
+
+
+def test_early_stopping_carries_over_between_parts():
+    x = np.random.default_rng(7).gamma(1.0, 1.0, size=(60, 10)).astype("float32")
+    run = latent.ScVaeTraining(x, epochs=40, batch_size=32, patience=1, progress=False,
+                               hidden=(8,), latent_dim=2, peak_lr=0.3)
+    for _ in range(20):
+        run.fit(2)
+    val = run.history.history["val_loss"]
+    assert run.finished and len(val) < 40  # stopped early, across parts
+    assert run.stopping.best == pytest.approx(min(val))  # patience counted over all parts
