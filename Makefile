@@ -64,13 +64,16 @@ clean:
 # make bench         execute every notebook, time it, measure its kernel's peak memory
 # make bench-jax     the same on the JAX backend, for a side-by-side table
 # make bench-scgen   notebook 06's scGen prediction for every Kang cell type (~15 min)
-.PHONY: slides browser-test chromium lab-config bench bench-jax bench-scgen
+# make prepare       before class: every data file cached and verified, UMAP compiled,
+#                    student notebooks, lab settings and rendered decks in place
+.PHONY: slides browser-test chromium lab-config bench bench-jax bench-scgen prepare
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 NODE_STAMP := slides/node_modules/.package-lock.json
 DECKS := $(wildcard slides/[0-9][0-9]_*.ipynb)
 DECK_HTML := $(patsubst slides/%.ipynb,slides/_build/%.slides.html,$(DECKS))
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
+LAB_PAGE_CONFIG := $(VENV)/etc/jupyter/labconfig/page_config.json
 
 # reveal.js, MathJax 2, require.js and jQuery at the versions pinned in slides/package-lock.json.
 $(NODE_STAMP): slides/package.json slides/package-lock.json
@@ -87,11 +90,23 @@ slides: $(DECK_HTML)
 chromium:
 	@command -v chromium >/dev/null 2>&1 || $(APT_INSTALL) chromium || { $(SUDO) apt-get update -qq && $(APT_INSTALL) chromium; }
 
-# The course's JupyterLab settings, installed where Binder's postBuild puts them too.
-lab-config: $(LAB_SETTINGS)
+# The course's JupyterLab settings, installed where Binder's postBuild puts them too, and
+# the extensions JupyterLab must not load: jupyterlab-mathjax3 (a JupyterLab 3 extension that
+# jupyterlab-rise depends on; JupyterLab 4 typesets math with its own MathJax 3).
+lab-config: $(LAB_SETTINGS) $(LAB_PAGE_CONFIG)
 $(LAB_SETTINGS): jupyter-config/overrides.json | setup
 	mkdir -p $(dir $@)
 	cp $< $@
+$(LAB_PAGE_CONFIG): jupyter-config/page_config.json | setup
+	mkdir -p $(dir $@)
+	cp $< $@
+
+# Nothing downloads or compiles in front of the class: every registered file is fetched and
+# hash-checked (from DGN_DATA_MIRROR if set, else into the cache), and UMAP's numba code is
+# compiled into numba's on-disk cache (as Binder's postBuild does).
+prepare: student lab-config slides
+	$(BIN)/python -c 'from course_lib import data; [data.fetch(p) for p in data.REGISTRY]; print(len(data.REGISTRY), "data files verified")'
+	$(BIN)/python -c 'import numpy as np; from course_lib.preprocessing import umap_coords; umap_coords(np.random.default_rng(0).random((200, 8))); print("UMAP compiled")'
 
 browser-test: chromium slides student lab-config
 	COURSE_BROWSER_TESTS=1 $(BIN)/python -m pytest tests/browser
