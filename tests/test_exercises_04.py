@@ -173,6 +173,12 @@ class _OwnNetworks(keras.Model):
         self.encoder, self.decoder, self.beta = build_vae_encoder(64, 3), decoder, beta
 
 
+class _BetaNotKept(keras.Model):
+    def __init__(self, encoder, decoder, beta=1.0, seed=None):
+        super().__init__()
+        self.encoder, self.decoder = encoder, decoder
+
+
 class _NoBetaArgument(keras.Model):
     def __init__(self, encoder, decoder):
         super().__init__()
@@ -182,6 +188,7 @@ class _NoBetaArgument(keras.Model):
     (_NoLoss, ["raised ValueError"]),
     (_OwnNetworks, ["self.encoder"]),
     (_NoBetaArgument, ["raised TypeError"]),
+    (_BetaNotKept, ["self.beta"]),
     (make_vae()(build_vae_encoder(64, 3), build_vae_decoder(64, 3)), ["class itself"]),
     (dict, ["subclass keras.Model"]),
 ] + [(wrong, ["class"]) for wrong in WRONG_TYPES])

@@ -361,7 +361,7 @@ def _probe_gradients(model, encoder, x, weights):
                  "Update the two trackers with the batch means, and return reconstruction "
                  "plus self.beta times KL."),
           answers=1)
-def check_vae_class(VAEClass, x):
+def check_vae_class(MyVAE, x):
     """Train the student's VAE class briefly on digits x and compare with models.VAE.
 
     Probes, each with the same small encoder and decoder: a posterior with a tiny spread
@@ -373,9 +373,9 @@ def check_vae_class(VAEClass, x):
 
     from course_lib.models import VAE
 
-    expect(isinstance(VAEClass, type), "MyVAE should be the class itself (class MyVAE("
-           f"keras.Model): ...), not a {type(VAEClass).__name__}.")
-    expect(issubclass(VAEClass, keras.Model), "MyVAE should subclass keras.Model: class "
+    expect(isinstance(MyVAE, type), "MyVAE should be the class itself (class MyVAE("
+           f"keras.Model): ...), not a {type(MyVAE).__name__}.")
+    expect(issubclass(MyVAE, keras.Model), "MyVAE should subclass keras.Model: class "
            "MyVAE(keras.Model).")
     x = np.asarray(x, "float32")[:_BATCH]
     encoder, decoder = _networks(x.shape[1])
@@ -384,13 +384,16 @@ def check_vae_class(VAEClass, x):
     decoder.set_weights(_random_weights(decoder, 1))
     start = [w.copy() for w in decoder.get_weights()]
 
-    model = call_student(VAEClass, encoder, decoder, beta=_BETA, seed=0,
+    model = call_student(MyVAE, encoder, decoder, beta=_BETA, seed=0,
                          name=f"MyVAE(encoder, decoder, beta={_BETA}, seed=0)")
     expect(getattr(model, "encoder", None) is encoder and getattr(model, "decoder", None)
            is decoder, "MyVAE should keep the encoder and decoder it is given as self.encoder "
            "and self.decoder.")
-    expect(getattr(model, "beta", None) == _BETA, f"MyVAE(..., beta={_BETA}) should keep beta "
-           "as self.beta.")
+    try:
+        beta = float(np.asarray(getattr(model, "beta")))
+    except (AttributeError, TypeError, ValueError):
+        beta = None
+    expect(beta == _BETA, f"MyVAE(..., beta={_BETA}) should keep beta as self.beta.")
     # One Adam for every probe, restarted in between (at learning rate 0 for the probes
     # that only read the logged terms); the library VAE gets the same.
     call_student(model.compile, optimizer=keras.optimizers.Adam(learning_rate=0.0),
