@@ -493,7 +493,7 @@ _THRESHOLD = 0.01
 
 @exercise("How many latent dimensions are used?",
           hints=("First one KL value per image and dimension (the summand of the formula), "
-                 "then one value per dimension: its average over the test digits.",
+                 "then one value per dimension: its average over the digits.",
                  "Only then count: how many of the per-dimension averages exceed 0.01 nats? "
                  "The count cannot be larger than the number of latent dimensions."),
           answers=1)
@@ -513,12 +513,12 @@ def check_active_dims(active_dims, z_mean, z_log_var):
     if count != reference:
         expect(count >= 0, "a count of dimensions cannot be negative.")
         expect(count <= total, f"{count} is more than the {total} latent dimensions: you "
-               "counted values of single images. Average each dimension's KL over the test "
+               "counted values of single images. Average each dimension's KL over the "
                "digits first (one value per dimension), then count.")
         expect(not (count == total and reference < total), f"{total} is every dimension: "
                "count only those whose average KL is above 0.01 nats.")
         expect(count != int((per_image.sum(axis=0) > _THRESHOLD).sum()), "you summed each "
-               f"dimension's KL over the {n_images} test digits: even a tiny KL then adds up "
+               f"dimension's KL over the {n_images} digits: even a tiny KL then adds up "
                "to more than 0.01. Average over the digits instead.")
         expect(count != int((per_image.max(axis=0) > _THRESHOLD).sum()), "you counted a "
                "dimension when some digit's KL exceeds 0.01; count it when its average over "
@@ -533,7 +533,7 @@ def check_active_dims(active_dims, z_mean, z_log_var):
                    "threshold than the exercise's: count the dimensions whose average KL "
                    "exceeds 0.01 nats.")
         raise Incorrect("this is not the number of dimensions whose KL, averaged over the "
-                        "test digits, exceeds 0.01 nats.")
+                        "digits, exceeds 0.01 nats.")
     unused = total - reference
     rest = ("none is switched off" if unused == 0 else
             f"{unused} {'stays' if unused == 1 else 'stay'} at the prior (posterior collapse), "
