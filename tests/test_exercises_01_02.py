@@ -56,6 +56,9 @@ def test_samples_first(genes_by_cells):
     assert_failed(check(genes_by_cells.T[-64:], genes_by_cells), "first 64 cells")
     assert_failed(check(genes_by_cells.T[:10], genes_by_cells), "shape (64, 50)")
     assert_failed(check(genes_by_cells[0], genes_by_cells), "2-D")
+    assert_failed(check(genes_by_cells[:, :64].T * np.nan, genes_by_cells), "NaN")
+    assert_failed(check([[None, 1.0]], genes_by_cells), "numbers only")
+    assert_failed(check([[10 ** 400]], genes_by_cells), "numbers only")
     assert_not_answered(check(None, genes_by_cells))
     for garbage in GARBAGE:
         assert check(garbage, genes_by_cells).status == NOT_YET
@@ -69,6 +72,8 @@ def test_flatten(images):
     assert_failed(check(images.reshape(-1), images), "2-D")
     assert_failed(check(images.transpose(0, 2, 1, 3).reshape(32, -1), images), "different order")
     assert_failed(check(images[:, :, :14].reshape(32, -1), images), "(32, 784)")
+    assert_failed(check(images.reshape(-1, 32), images), "axis 1")
+    assert_failed(check(np.full((32, 784), np.inf), images), "infinite")
     assert_not_answered(check(None, images))
     for garbage in GARBAGE:
         assert check(garbage, images).status == NOT_YET

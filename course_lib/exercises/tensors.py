@@ -5,7 +5,7 @@ import numpy as np
 from course_lib.exercises import Incorrect, call_student, exercise, expect
 
 
-def _as_array(value, name):
+def _as_array(value, name, finite=False):
     """A student's answer as a numeric NumPy array, or a plain-language failure."""
     expect(value is not None, f"{name} is None: did the function forget to return its result?")
     try:
@@ -16,8 +16,10 @@ def _as_array(value, name):
         raise Incorrect(f"{name} should be an array or a tensor of numbers, got a "
                         f"{type(value).__name__}.") from None
     expect(array.dtype.kind in "biuf",
-           f"{name} should hold numbers, but it is a {type(value).__name__} "
-           f"of dtype {array.dtype}.")
+           f"{name} should hold numbers only, but this {type(value).__name__} holds "
+           f"{'text' if array.dtype.kind in 'US' else 'other objects'}"
+           f" (dtype {array.dtype}).")
+    expect(not finite or np.isfinite(array).all(), f"{name} contains NaN or infinite values.")
     return array
 
 
@@ -30,7 +32,7 @@ def _as_array(value, name):
                  "you slice in each case."))
 def check_samples_first(batch, genes_by_cells, n_cells=64):
     """Is ``batch`` the first ``n_cells`` cells of ``genes_by_cells``, one cell per row?"""
-    batch = _as_array(batch, "batch")
+    batch = _as_array(batch, "batch", finite=True)
     reference = np.asarray(genes_by_cells)[:, :n_cells]  # genes x cells
     n_genes = reference.shape[0]
     expect(batch.ndim == 2, f"batch should be a 2-D matrix (cells, genes); it has "
@@ -59,7 +61,7 @@ def check_samples_first(batch, genes_by_cells, n_cells=64):
                  "length is left over'."))
 def check_flatten(flat_batch, images):
     """Is ``flat_batch`` the image batch with one flattened image (pixel row) per sample?"""
-    flat = _as_array(flat_batch, "flat_batch")
+    flat = _as_array(flat_batch, "flat_batch", finite=True)
     images = np.asarray(images)
     n, n_pixels = len(images), int(np.prod(images.shape[1:]))
     expect(flat.ndim == 2, f"flat_batch should be 2-D (samples, pixels); it has "
