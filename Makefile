@@ -63,7 +63,7 @@ clean:
 # make browser-test  the decks and JupyterLab (as a student meets it) in headless Chromium
 # make bench         execute every notebook, time it, measure its kernel's peak memory
 # make bench-jax     the same on the JAX backend, for a side-by-side table
-# make bench-scgen   notebook 06's scGen prediction for every Kang cell type (~15 min)
+# make bench-scgen   notebook 07's scGen prediction for every Kang cell type (~15 min)
 # make prepare       before class: every data file cached and verified, UMAP compiled,
 #                    student notebooks, lab settings and rendered decks in place
 .PHONY: slides browser-test chromium lab-config bench bench-jax bench-scgen prepare
