@@ -118,7 +118,9 @@ MEASURE_SLIDE = """selector => {
     }
     const lowest = Math.max(0, ...Array.from(slide.querySelectorAll('*')).filter(shown)
         .map(e => e.getBoundingClientRect().bottom));
-    return {text, references, code, output, headings, lowest, screenHeight: innerHeight, scale, widest, widestTag, scrolling,
+    // RISE lets a slide taller than the screen scroll (its "scroll" setting): still reachable.
+    const scrolls = ['auto', 'scroll'].includes(getComputedStyle(slide).overflowY);
+    return {text, references, code, output, headings, lowest, scrolls, screenHeight: innerHeight, scale, widest, widestTag, scrolling,
             slideWidth: box.width, bottom: box.bottom};
 }"""
 
@@ -143,7 +145,8 @@ def summarise(measures):
             "widest_element": widest["widestTag"][:80], "widest_where": widest["where"],
             "scrolling": [(m["where"], m["scrolling"]) for m in measures if m["scrolling"]],
             "below_screen": [(m["where"], m["lowest"]) for m in measures
-                             if m["lowest"] > m["screenHeight"] + 1],
+                             if m["lowest"] > m["screenHeight"] + 1 and not m["scrolls"]],
+            "scrolling_down": [m["where"] for m in measures if m["scrolls"]],
             "headings_transformed": sorted({t for m in measures for t in m["headings"]} - {"none"})}
 
 
