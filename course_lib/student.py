@@ -22,6 +22,7 @@ Usage: ``python -m course_lib.student notebooks student``
 
 import ast
 import copy
+import shutil
 import sys
 from pathlib import Path
 
@@ -119,9 +120,15 @@ def to_student(notebook):
 
 
 def build(source_dir, target_dir):
-    """Write the student version of every notebook in source_dir; return the paths."""
+    """Write the student version of every notebook in source_dir; return the paths.
+
+    RISE reads its style sheet from ``rise.css`` beside a notebook, so a copy goes along.
+    """
     target = Path(target_dir)
     target.mkdir(parents=True, exist_ok=True)
+    style = Path(source_dir) / "rise.css"
+    if style.is_file():
+        shutil.copyfile(style, target / "rise.css")
     written = []
     for path in sorted(Path(source_dir).glob("[0-9][0-9]_*.ipynb")):
         notebook = nbformat.read(path, as_version=4)

@@ -13,15 +13,9 @@ spec.loader.exec_module(rise_metadata)
 
 DECKS = sorted((ROOT / "slides").glob("[0-9][0-9]_*.ipynb"))
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-NOT_YET = pytest.mark.skip(reason="notebooks/ are being rewritten; the lead runs "
-                                  "`python scripts/rise_metadata.py notebooks` once they are done")
 
 
-def committed(paths, mark=None):
-    return [pytest.param(p, id=p.stem, marks=[mark] if mark else []) for p in paths]
-
-
-@pytest.mark.parametrize("path", committed(DECKS) + committed(NOTEBOOKS, NOT_YET))
+@pytest.mark.parametrize("path", DECKS + NOTEBOOKS, ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_committed_notebook_is_ready_for_rise(path):
     notebook = nbformat.read(path, as_version=4)
     wanted = rise_metadata.apply(nbformat.from_dict(notebook))

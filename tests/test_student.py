@@ -70,8 +70,10 @@ def test_build_writes_numbered_notebooks_only(tmp_path):
     src.mkdir()
     nbformat.write(_notebook(), src / "01_demo.ipynb")
     nbformat.write(_notebook(), src / "scratch.ipynb")
+    (src / "rise.css").write_text(".reveal { font-size: 24px; }")
     written = build(src, out)
     assert [p.name for p in written] == ["01_demo.ipynb"]
+    assert (out / "rise.css").read_text() == ".reveal { font-size: 24px; }"  # RISE's style
     assert "answer = None" in nbformat.read(written[0], as_version=4).cells[1].source
 
 
