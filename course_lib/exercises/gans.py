@@ -224,12 +224,14 @@ def _step_error(err, generator, discriminator):
     text = str(err)
     if "Unknown variable" in text:
         path = re.search(r"path=([^,\s]+)", text)
-        path = path.group(1) if path else ""
-        if path.startswith(generator.name):
+        # a component of the path, not its start: a name scope left open by earlier code
+        # (e.g. a model that raised) prefixes every new variable's path
+        parts = path.group(1).split("/") if path else []
+        if generator.name in parts:
             return ("d_optimizer was handed the generator's weights. The discriminator step "
                     "updates only self.discriminator.trainable_variables (the generated "
                     "samples are fixed inputs there).")
-        if path.startswith(discriminator.name):
+        if discriminator.name in parts:
             return ("g_optimizer was handed the discriminator's weights. The generator step "
                     "updates only self.generator.trainable_variables: the discriminator must "
                     "not change while the generator learns to fool it.")
