@@ -1,11 +1,13 @@
 # Two commands do everything on a fresh machine with Python 3.11:
 #   make lab    set up, build the student notebooks, open the course in JupyterLab
-#   make test   set up, run the course_lib unit tests and execute every notebook
+#   make test   set up, check the browser stack (preflight), run the course_lib unit tests,
+#               execute every notebook, then the slides and browser tests; ends with a table
+#               of each phase's wall time and status (also in test-artifacts/phases.txt)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-NBVAL := --nbval-lax --nbval-current-env --nbval-cell-timeout=600 --durations=10
+NBVAL := --nbval-lax --nbval-current-env --nbval-cell-timeout=300 --durations=10
 NOTEBOOK_RESULTS := $(CURDIR)/test-artifacts/notebook-results.json
 
 # Keep TensorFlow's start-up chatter out of notebooks and test logs.
@@ -40,25 +42,35 @@ unit: setup
 	$(BIN)/python -m pytest tests
 
 # The source notebooks record their key results into NOTEBOOK_RESULTS and every exercise
-# check's verdict into SOURCE_CHECKS; the quality gate (tests/quality) then checks the results
-# against course_lib.results.TARGETS and that every solution passed its check, right after
-# the sources ran. The student notebooks' checks must all say "Not answered".
+# check's verdict into SOURCE_CHECKS, and conftest.py records each kernel's peak memory into
+# SOURCE_MEMORY; the quality gate (tests/quality) then checks the results against
+# course_lib.results.TARGETS, that every solution passed its check and that every kernel
+# stayed under 1500 MB, right after the sources ran. The student notebooks' checks must all
+# say "Not answered", and their kernels must fit the same budget.
 SOURCE_CHECKS := $(CURDIR)/test-artifacts/checks-source.jsonl
 STUDENT_CHECKS := $(CURDIR)/test-artifacts/checks-student.jsonl
+SOURCE_MEMORY := $(CURDIR)/test-artifacts/memory-source.json
+STUDENT_MEMORY := $(CURDIR)/test-artifacts/memory-student.json
 notebooks: student
 	mkdir -p test-artifacts
-	rm -f $(NOTEBOOK_RESULTS) $(SOURCE_CHECKS) $(STUDENT_CHECKS)
-	COURSE_RESULTS=$(NOTEBOOK_RESULTS) COURSE_CHECKS=$(SOURCE_CHECKS) $(BIN)/python -m pytest $(NBVAL) notebooks
-	COURSE_RESULTS=$(NOTEBOOK_RESULTS) COURSE_SOURCE_CHECKS=$(SOURCE_CHECKS) $(BIN)/python -m pytest tests/quality
-	COURSE_CHECKS=$(STUDENT_CHECKS) $(BIN)/python -m pytest $(NBVAL) student
-	COURSE_SOURCE_CHECKS=$(SOURCE_CHECKS) COURSE_STUDENT_CHECKS=$(STUDENT_CHECKS) $(BIN)/python -m pytest tests/quality/test_student_checks.py
+	rm -f $(NOTEBOOK_RESULTS) $(SOURCE_CHECKS) $(STUDENT_CHECKS) $(SOURCE_MEMORY) $(STUDENT_MEMORY)
+	COURSE_RESULTS=$(NOTEBOOK_RESULTS) COURSE_CHECKS=$(SOURCE_CHECKS) COURSE_MEMORY=$(SOURCE_MEMORY) $(BIN)/python -m pytest $(NBVAL) notebooks
+	COURSE_RESULTS=$(NOTEBOOK_RESULTS) COURSE_SOURCE_CHECKS=$(SOURCE_CHECKS) COURSE_MEMORY=$(SOURCE_MEMORY) $(BIN)/python -m pytest tests/quality
+	COURSE_CHECKS=$(STUDENT_CHECKS) COURSE_MEMORY=$(STUDENT_MEMORY) $(BIN)/python -m pytest $(NBVAL) student
+	COURSE_SOURCE_CHECKS=$(SOURCE_CHECKS) COURSE_STUDENT_CHECKS=$(STUDENT_CHECKS) COURSE_MEMORY=$(STUDENT_MEMORY) $(BIN)/python -m pytest tests/quality/test_student_checks.py tests/quality/test_kernel_memory.py
 
-test: unit notebooks browser-test
+# Each phase is a make target of its own, timed by scripts/phases.py (standard library only,
+# so it runs before the venv exists). Infrastructure first: a broken chromium/Playwright
+# pairing fails in preflight, in the first minutes, not after ~30 minutes of notebooks.
+test:
+	$(PYTHON) scripts/phases.py --make '$(MAKE)' --summary test-artifacts/phases.txt \
+		setup preflight unit notebooks browser-test
 
 clean:
 	rm -rf $(VENV) student data/cache
 
 # ---------------------------------------------------------------- slides, browser tests, benchmark
+# make preflight     chromium, node and the decks' npm packages in place, Playwright launches chromium
 # make slides        render slides/NN_*.ipynb to offline reveal.js decks in slides/_build/
 # make browser-test  the decks and JupyterLab (as a student meets it) in headless Chromium
 # make bench         execute every notebook, time it, measure its kernel's peak memory
@@ -66,7 +78,7 @@ clean:
 # make bench-scgen   notebook 07's scGen prediction for every Kang cell type (~15 min)
 # make prepare       before class: every data file cached and verified, UMAP compiled,
 #                    student notebooks, lab settings and rendered decks in place
-.PHONY: slides browser-test chromium lab-config bench bench-jax bench-scgen prepare
+.PHONY: slides browser-test chromium preflight lab-config bench bench-jax bench-scgen prepare
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 NODE_STAMP := slides/node_modules/.package-lock.json
@@ -89,6 +101,13 @@ slides: $(DECK_HTML)
 # Debian's Chromium (Playwright's own browser download cannot work offline).
 chromium:
 	@command -v chromium >/dev/null 2>&1 || $(APT_INSTALL) chromium || { $(SUDO) apt-get update -qq && $(APT_INSTALL) chromium; }
+
+# Run first by `make test`: the pinned Playwright must launch Debian's chromium headless
+# (scripts/check_browser.py prints both versions, or what failed and how to fix it).
+# `CHROMIUM=/bin/false make preflight` shows the failure.
+preflight: chromium $(NODE_STAMP) | setup
+	@echo "preflight: node $$(node --version), npm $$(npm --version)"
+	$(BIN)/python scripts/check_browser.py
 
 # The course's JupyterLab settings, installed where Binder's postBuild puts them too, and
 # the extensions JupyterLab must not load: jupyterlab-mathjax3 (a JupyterLab 3 extension that

@@ -16,7 +16,6 @@ import os
 import platform
 import sys
 import tempfile
-import threading
 import time
 from datetime import datetime
 from importlib import metadata
@@ -28,57 +27,16 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from course_lib.results import TARGETS
+from kernel_memory import PEAK_LIMIT_MB, PeakMemory, kernel_pid
 
 ROOT = Path(__file__).resolve().parent.parent
 HERE = ROOT / "benchmarks"
 RESULT_FILES = {"tensorflow": HERE / "results.json", "jax": HERE / "results-jax.json"}
 PACKAGES = ("keras", "tensorflow-cpu", "jax", "jaxlib", "numpy", "scikit-learn", "scanpy")
-# The course's budgets on a 2-core machine with TensorFlow.
-PEAK_LIMIT_MB = 1500  # Binder's memory is the hard limit
+# The course's time budgets on a 2-core machine with TensorFlow (memory: PEAK_LIMIT_MB).
 NOTEBOOK_LIMIT_S = 5 * 60
 CELL_LIMIT_S = 60  # longer and a student waits in front of a silent cell
 TOTAL_LIMIT_S = 18 * 60
-
-
-class PeakMemory(threading.Thread):
-    """Poll a process tree's resident memory and keep the maximum, in MB."""
-
-    def __init__(self, get_pid, interval=0.2):
-        super().__init__(daemon=True)
-        self.get_pid, self.interval = get_pid, interval
-        self.peak_mb, self.kernel_peak_mb, self.done = 0.0, 0.0, threading.Event()
-
-    def run(self):
-        while not self.done.is_set():
-            pid = self.get_pid()
-            if pid:
-                tree, kernel = tree_rss_mb(pid)
-                self.peak_mb = max(self.peak_mb, tree)
-                self.kernel_peak_mb = max(self.kernel_peak_mb, kernel)
-            self.done.wait(self.interval)
-
-
-def tree_rss_mb(pid):
-    """Resident MB of a process with all its children, and of the process alone."""
-    try:
-        parent = psutil.Process(pid)
-        processes = [parent] + parent.children(recursive=True)
-    except psutil.Error:
-        return 0.0, 0.0
-    sizes = []
-    for process in processes:
-        try:
-            sizes.append(process.memory_info().rss / 2**20)
-        except psutil.Error:
-            sizes.append(0.0)  # a child that exited between listing and reading
-    return sum(sizes), sizes[0]
-
-
-def kernel_pid(client):
-    """PID of the client's kernel process once it has started, else None."""
-    km = getattr(client, "km", None)
-    process = getattr(getattr(km, "provisioner", None), "process", None)
-    return getattr(process, "pid", None)
 
 
 def longest_cell(notebook):

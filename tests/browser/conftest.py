@@ -6,8 +6,8 @@ These tests need built slides and student notebooks, so they run only from
 
 import functools
 import http.server
+import importlib.util
 import os
-import shutil
 import threading
 from pathlib import Path
 
@@ -16,11 +16,11 @@ import pytest
 from browser_support import ROOT
 
 ARTIFACTS = Path(os.environ.get("COURSE_TEST_ARTIFACTS", ROOT / "test-artifacts" / "browser"))
-# Flags from the machine notes: without the background-networking ones Chromium keeps
-# trying to reach Google's services, which this network refuses.
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+# `make preflight` launches Chromium with the same path and flags, so it fails when these would.
+_spec = importlib.util.spec_from_file_location("check_browser",
+                                               ROOT / "scripts" / "check_browser.py")
+check_browser = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(check_browser)
 
 if not os.environ.get("COURSE_BROWSER_TESTS"):
     collect_ignore_glob = ["test_*.py"]
@@ -28,8 +28,7 @@ if not os.environ.get("COURSE_BROWSER_TESTS"):
 
 def chromium_path():
     """The system Chromium (Playwright's own browser download does not work offline)."""
-    path = (os.environ.get("CHROMIUM") or shutil.which("chromium")
-            or shutil.which("chromium-browser"))
+    path = check_browser.chromium_path()
     if not path:
         pytest.fail("Chromium is not installed: `make browser-test` installs Debian's chromium.")
     return path
@@ -42,7 +41,7 @@ def browser(tmp_path_factory):
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
+            executable_path=chromium_path(), headless=True, args=check_browser.CHROMIUM_ARGS)
         yield browser
         browser.close()
 

@@ -1,0 +1,40 @@
+"""Every notebook kernel's peak memory in this run within the budget Binder's memory sets.
+
+The peaks are the kernel's resident memory with its child processes, polled while nbval ran
+the notebooks (the plugin in the repository's conftest.py writes COURSE_MEMORY).
+"""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from benchmarks.kernel_memory import MEMORY_ENV, PEAK_LIMIT_MB
+
+
+@pytest.fixture(scope="module")
+def peaks():
+    """notebook -> its peaks, as measured in this run of `make notebooks`."""
+    path = Path(os.environ[MEMORY_ENV])
+    if not path.is_file():
+        pytest.fail(f"{path} does not exist: run the notebooks with {MEMORY_ENV} set "
+                    f"(`make notebooks`).")
+    peaks = json.loads(path.read_text())
+    if not peaks:
+        pytest.fail(f"{path} names no notebook: nbval ran none.")
+    return peaks
+
+
+def test_every_kernel_was_measured(peaks):
+    unmeasured = sorted(notebook for notebook, entry in peaks.items() if entry["peak_rss_mb"] <= 0)
+    assert not unmeasured, (f"no kernel memory measured for {unmeasured}: the plugin found no "
+                            f"kernel process (see benchmarks/kernel_memory.kernel_pid)")
+
+
+def test_every_kernel_stays_within_the_memory_budget(peaks):
+    over = [f"{notebook}: peak {entry['peak_rss_mb']:.0f} MB "
+            f"(the kernel alone {entry['kernel_only_peak_rss_mb']:.0f} MB)"
+            for notebook, entry in sorted(peaks.items()) if entry["peak_rss_mb"] > PEAK_LIMIT_MB]
+    assert not over, (f"over the {PEAK_LIMIT_MB} MB memory budget (Binder's limit):\n"
+                      + "\n".join(over))
