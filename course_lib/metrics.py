@@ -34,33 +34,136 @@ def latent_quality(x, labels, seed=0):
     return {"asw": silhouette(x, labels, seed=seed), **kmeans_agreement(x, labels, seed=seed)}
 
 
-def batch_entropy(x, batches, k=30):
-    """Mean normalised entropy (0..1) of the batch labels among each cell's k nearest neighbours.
+# ---------------------------------------------------------------- batch correction (scIB)
+# The metrics of the scIB benchmark (Luecken et al. 2022, Nat Methods 19:41), as scib-metrics
+# computes them; tests/test_batch_metrics.py checks them against that package. All are scaled
+# so that 1 is best. Batch mixing: silhouette_batch, ilisi, graph_connectivity. Biology kept:
+# silhouette_label, clisi, and KMeans NMI/ARI (kmeans_agreement above).
 
-    1 means every neighbourhood holds the batches in the proportions of the whole data
-    (perfect mixing, when batches are balanced); 0 means neighbours come from one batch.
+def silhouette_label(x, labels):
+    """scIB's label ASW: the silhouette of ``labels`` rescaled from -1..1 to 0..1 as (s+1)/2."""
+    return (silhouette(x, labels) + 1) / 2
+
+
+def silhouette_batch(x, batches, labels):
+    """scIB's batch ASW (0..1, 1 = batches fully mixed within every label).
+
+    Within one label (cell line), a cell's silhouette on the *batch* labels is 0 when its own
+    batch is no closer than the nearest other batch; +1 or -1 both mean structure by batch.
+    So each cell scores 1 - |s|, averaged per label, then over labels. A label found in a
+    single batch says nothing about mixing and is skipped.
+    """
+    from sklearn.metrics import silhouette_samples
+
+    x = np.asarray(x)
+    batches, labels = np.asarray(batches).astype(str), np.asarray(labels).astype(str)
+    per_label = []
+    for label in np.unique(labels):
+        here = labels == label
+        n_batches = len(np.unique(batches[here]))
+        if 1 < n_batches < here.sum():  # silhouette needs 2 batches and one with 2+ cells
+            per_label.append(np.mean(1 - np.abs(silhouette_samples(x[here], batches[here]))))
+    return float(np.mean(per_label))
+
+
+def _knn(x, k):
+    """(distances, indices) of each row's ``k`` nearest rows, the row itself included.
+
+    Counting the cell itself is how scanpy and scib-metrics count neighbours, so k=15 here
+    is their n_neighbors=15.
     """
     from sklearn.neighbors import NearestNeighbors
 
-    batches = np.asarray(batches).astype(str)
-    names, codes = np.unique(batches, return_inverse=True)
-    if len(names) < 2:
-        return 0.0
-    _, idx = NearestNeighbors(n_neighbors=k + 1).fit(x).kneighbors(x)
-    neighbour_codes = codes[idx[:, 1:]]
-    counts = np.stack([(neighbour_codes == c).sum(1) for c in range(len(names))], axis=1)
-    p = counts / k
-    with np.errstate(divide="ignore", invalid="ignore"):
-        h = -np.where(p > 0, p * np.log(p), 0.0).sum(1)
-    return float(h.mean() / np.log(len(names)))
+    x = np.asarray(x)
+    return NearestNeighbors(n_neighbors=k).fit(x).kneighbors(x)
 
 
-def batch_correction_scores(x, batches, labels, k=30):
-    """Batch mixing (batch ASW, kNN batch entropy) and label separation (label ASW, KMeans ARI)."""
-    return {"batch ASW": silhouette(x, batches),
-            "batch entropy": batch_entropy(x, batches, k=k),
-            "label ASW": silhouette(x, labels),
-            "label ARI": kmeans_agreement(x, labels)["ari"]}
+def graph_connectivity(x, labels, k=15):
+    """Per label, the share of its cells in the largest connected piece of the kNN graph.
+
+    The graph links each cell to its k nearest cells in ``x``; kept are only the edges
+    between cells of one label. If batches still separate, a label's cells fall apart into
+    one piece per batch. Components are strongly connected (each cell reaches every other
+    along the edges' directions), as in scib-metrics; the original scib package symmetrises
+    the graph first, which can only give equal or higher values. Averaged over labels.
+    """
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    labels = np.asarray(labels).astype(str)
+    _, idx = _knn(x, k)
+    n = len(idx)
+    graph = csr_matrix((np.ones(idx.size), idx.ravel(), np.arange(0, idx.size + 1, k)),
+                       shape=(n, n))
+    shares = []
+    for label in np.unique(labels):
+        here = labels == label
+        _, piece = connected_components(graph[here][:, here], connection="strong")
+        shares.append(np.bincount(piece).max() / here.sum())
+    return float(np.mean(shares))
+
+
+def lisi(x, labels, k=90, perplexity=30, tol=1e-5):
+    """Local inverse Simpson index per cell (Korsunsky et al. 2019, Harmony's LISI).
+
+    The effective number of labels among a cell's neighbours: 1 if all share one label,
+    n if n labels are equally common. Neighbour j is weighted by exp(-beta * distance_j), with
+    beta tuned per cell (as t-SNE tunes its kernels) so that the weights' perplexity,
+    e^entropy, is ``perplexity``: an effective neighbourhood of 30 of the ``k`` nearest cells
+    in dense and sparse regions alike.
+    """
+    labels = np.unique(np.asarray(labels).astype(str), return_inverse=True)[1]
+    dist, idx = _knn(x, k)
+    others = idx != np.arange(len(idx))[:, None]  # the cell itself gets no weight
+    # Measured from the nearest other cell: the normalised weights do not change, but exp()
+    # cannot underflow to 0 for every neighbour of a cell far from all others.
+    nearest = np.where(others, dist, np.inf).min(1, keepdims=True)
+    dist = np.where(others, dist - nearest, 0.0)
+    beta = np.ones(len(dist))  # per cell: how fast the weight falls with distance
+    low, high = np.full(len(dist), -np.inf), np.full(len(dist), np.inf)
+    for tries in range(51):  # bisection on beta, at most 50 steps as in scib-metrics
+        p = np.exp(-dist * beta[:, None]) * others
+        total = p.sum(1)
+        entropy = np.log(total) + beta * (dist * p).sum(1) / total
+        diff = entropy - np.log(perplexity)
+        search = np.abs(diff) >= tol
+        if tries == 50 or not search.any():
+            break
+        sharpen = search & (diff > 0)  # weights too even: too many effective neighbours
+        soften = search & (diff <= 0)
+        low, high = np.where(sharpen, beta, low), np.where(soften, beta, high)
+        beta = np.where(sharpen, np.where(np.isinf(high), 2 * beta, (beta + high) / 2), beta)
+        beta = np.where(soften, np.where(np.isinf(low), beta / 2, (beta + low) / 2), beta)
+    p /= p.sum(1, keepdims=True)
+    n_labels = labels.max() + 1
+    share = np.stack([(p * (labels[idx] == c)).sum(1) for c in range(n_labels)], axis=1)
+    return 1 / (share ** 2).sum(1)  # Simpson: chance that two weighted neighbours agree
+
+
+def ilisi(x, batches, k=90, perplexity=30):
+    """scIB's iLISI: median LISI of the batches, from 1..n_batches rescaled to 0..1 (1 = mixed)."""
+    n_batches = len(np.unique(np.asarray(batches).astype(str)))
+    return float((np.median(lisi(x, batches, k, perplexity)) - 1) / (n_batches - 1))
+
+
+def clisi(x, labels, k=90, perplexity=30):
+    """scIB's cLISI: median LISI of the labels, rescaled so 1 = each cell among its own label."""
+    n_labels = len(np.unique(np.asarray(labels).astype(str)))
+    return float((n_labels - np.median(lisi(x, labels, k, perplexity))) / (n_labels - 1))
+
+
+def scib_scores(x, batches, labels, seed=0):
+    """The scIB metrics of an embedding ``x``, as a dict; every score 0..1, higher = better.
+
+    Batch mixing: silhouette_batch, ilisi, graph_connectivity. Biology kept (``labels``, e.g.
+    the cell lines): silhouette_label, clisi, and NMI/ARI of KMeans with K = number of labels.
+    """
+    return {"silhouette_batch": silhouette_batch(x, batches, labels),
+            "ilisi": ilisi(x, batches),
+            "graph_connectivity": graph_connectivity(x, labels),
+            "silhouette_label": silhouette_label(x, labels),
+            "clisi": clisi(x, labels),
+            **kmeans_agreement(x, labels, seed=seed)}
 
 
 def nearest_labels(x_reference, labels, x_query, k=15):

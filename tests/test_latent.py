@@ -54,6 +54,25 @@ def test_batch_shift_aligns_batches_despite_different_compositions():
         latent.batch_shift(z, batch, "missing")
 
 
+def test_mnn_batch_shift_needs_no_labels():
+    rng = np.random.default_rng(1)
+    # the reference also holds a kind C that the other batch lacks, and the mixes differ
+    lines = np.array(["A"] * 80 + ["B"] * 20 + ["C"] * 50 + ["A"] * 20 + ["B"] * 80)
+    batch = np.array(["ref"] * 150 + ["other"] * 100)
+    centre = {"A": [0.0, 0.0], "B": [5.0, 0.0], "C": [-5.0, 3.0]}
+    z = np.array([centre[c] for c in lines]) + rng.normal(0, 0.1, (250, 2))
+    z[batch == "other"] += [0.0, 3.0]  # the batch effect
+    shifted, shifts = latent.mnn_batch_shift(z, batch, "ref", k=10)
+    # pairs join the facing edges of the two clouds, so the shift falls a little short
+    assert abs(shifts["other"][0]) < 0.05 and -3 < shifts["other"][1] < -2.7
+    np.testing.assert_allclose(shifts["ref"], 0.0)
+    np.testing.assert_allclose(shifted[batch == "ref"], z[batch == "ref"])
+    # the plain means are pulled by the composition (and by C), the MNN pairs are not
+    _, naive = latent.batch_shift(z, batch, "ref")
+    assert np.linalg.norm(naive["other"] - [0.0, -3.0]) > 2
+    with pytest.raises(ValueError):
+        latent.mnn_batch_shift(z, batch, "missing")
+
 def test_interpolation_and_projection():
     path = latent.interpolate([0, 0], [2, 4], n_steps=5)
     np.testing.assert_allclose(path, [[0, 0], [0.5, 1], [1, 2], [1.5, 3], [2, 4]])
