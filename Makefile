@@ -38,8 +38,10 @@ student: setup
 lab: student lab-config
 	$(BIN)/jupyter lab --notebook-dir=. --LabApp.default_url=/lab/tree/student/01_tensors_and_keras.ipynb
 
+# Two workers, a test file each at a time (--dist loadfile keeps a file's module fixtures
+# in one process); the slowest tests are listed to keep the suite fast.
 unit: setup
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest -n 2 --dist loadfile --durations=15 tests
 
 # The source notebooks record their key results into NOTEBOOK_RESULTS and every exercise
 # check's verdict into SOURCE_CHECKS, and conftest.py records each kernel's peak memory into
@@ -51,13 +53,18 @@ SOURCE_CHECKS := $(CURDIR)/test-artifacts/checks-source.jsonl
 STUDENT_CHECKS := $(CURDIR)/test-artifacts/checks-student.jsonl
 SOURCE_MEMORY := $(CURDIR)/test-artifacts/memory-source.json
 STUDENT_MEMORY := $(CURDIR)/test-artifacts/memory-student.json
+SOURCE_STDERR := $(CURDIR)/test-artifacts/stderr-source.json
+STUDENT_STDERR := $(CURDIR)/test-artifacts/stderr-student.json
+# what each run of the notebooks records, and what the gate after it reads
+SOURCE_RUN := COURSE_MEMORY=$(SOURCE_MEMORY) COURSE_STDERR=$(SOURCE_STDERR)
+STUDENT_RUN := COURSE_MEMORY=$(STUDENT_MEMORY) COURSE_STDERR=$(STUDENT_STDERR)
 notebooks: student
 	mkdir -p test-artifacts
-	rm -f $(NOTEBOOK_RESULTS) $(SOURCE_CHECKS) $(STUDENT_CHECKS) $(SOURCE_MEMORY) $(STUDENT_MEMORY)
-	COURSE_RESULTS=$(NOTEBOOK_RESULTS) COURSE_CHECKS=$(SOURCE_CHECKS) COURSE_MEMORY=$(SOURCE_MEMORY) $(BIN)/python -m pytest $(NBVAL) notebooks
-	COURSE_RESULTS=$(NOTEBOOK_RESULTS) COURSE_SOURCE_CHECKS=$(SOURCE_CHECKS) COURSE_MEMORY=$(SOURCE_MEMORY) $(BIN)/python -m pytest tests/quality
-	COURSE_CHECKS=$(STUDENT_CHECKS) COURSE_MEMORY=$(STUDENT_MEMORY) $(BIN)/python -m pytest $(NBVAL) student
-	COURSE_SOURCE_CHECKS=$(SOURCE_CHECKS) COURSE_STUDENT_CHECKS=$(STUDENT_CHECKS) COURSE_MEMORY=$(STUDENT_MEMORY) $(BIN)/python -m pytest tests/quality/test_student_checks.py tests/quality/test_kernel_memory.py
+	rm -f $(NOTEBOOK_RESULTS) $(SOURCE_CHECKS) $(STUDENT_CHECKS) $(SOURCE_MEMORY) $(STUDENT_MEMORY) $(SOURCE_STDERR) $(STUDENT_STDERR)
+	COURSE_RESULTS=$(NOTEBOOK_RESULTS) COURSE_CHECKS=$(SOURCE_CHECKS) $(SOURCE_RUN) $(BIN)/python -m pytest $(NBVAL) notebooks
+	COURSE_RESULTS=$(NOTEBOOK_RESULTS) COURSE_SOURCE_CHECKS=$(SOURCE_CHECKS) $(SOURCE_RUN) $(BIN)/python -m pytest tests/quality
+	COURSE_CHECKS=$(STUDENT_CHECKS) $(STUDENT_RUN) $(BIN)/python -m pytest $(NBVAL) student
+	COURSE_SOURCE_CHECKS=$(SOURCE_CHECKS) COURSE_STUDENT_CHECKS=$(STUDENT_CHECKS) $(STUDENT_RUN) $(BIN)/python -m pytest tests/quality/test_student_checks.py tests/quality/test_kernel_memory.py tests/quality/test_notebook_output.py
 
 # Each phase is a make target of its own, timed by scripts/phases.py (standard library only,
 # so it runs before the venv exists). Infrastructure first: a broken chromium/Playwright

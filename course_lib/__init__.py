@@ -12,7 +12,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # C++ INFO/WARNING/ERROR lin
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # the oneDNN banner (and its float drift)
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
-from course_lib.notebook import seed_everything, setup_notebook  # noqa: E402
+from course_lib.notebook import setup_notebook  # noqa: E402
 
-__all__ = ["seed_everything", "setup_notebook"]
+__all__ = ["setup_notebook"]
 __version__ = "0.1.0"

@@ -340,9 +340,17 @@ def _download(entry, folder, where, alternative):
     pooch streams each attempt into a temporary file next to the target, checks its hash,
     and moves it into place only if it matches; a failed attempt is deleted and retried.
     """
+    import logging
+
     import pooch
     import requests
 
+    # One line of our own instead of pooch's INFO lines (absolute cache paths, hashes);
+    # pooch's warnings about failed attempts still show. Its logger is not in logging's
+    # registry, so logging.getLogger("pooch") would not reach it.
+    pooch.get_logger().setLevel(logging.WARNING)
+    print(f"downloading {entry.path} ({entry.download_size / 1e6:.1f} MB) from {entry.url}",
+          flush=True)
     downloader = _Downloader(entry)
     store = pooch.create(folder, base_url="", registry={entry.path: entry.known_hash},
                          urls={entry.path: entry.url}, retry_if_failed=DOWNLOAD_ATTEMPTS - 1)
@@ -687,10 +695,6 @@ def download_files(entries, folder=None):
 
 def main(argv=None):
     """Command line: ``python -m course_lib.data download --all --to DIR``."""
-    import logging
-
-    import pooch
-
     parser = argparse.ArgumentParser(prog="python -m course_lib.data",
                                      description="The course's data files.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -703,7 +707,6 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.all == bool(args.files):
         parser.error("name the files to download, or --all for every registered file")
-    pooch.get_logger().setLevel(logging.WARNING)  # the summary says what pooch did
     try:
         entries = list(REGISTRY.values()) if args.all else [_entry(p) for p in args.files]
     except DataError as err:

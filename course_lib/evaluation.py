@@ -99,10 +99,11 @@ def mmd(x, y, bandwidth=None, max_samples=2000, seed=0):
 # ---------------------------------------------------------------- mode coverage (digits)
 def train_digit_classifier(x, y, hidden=(256,), epochs=3, batch_size=128, seed=0):
     """The notebook-02 style MLP (``build_mlp``) trained on flat digits, to label generated ones."""
-    from course_lib.models import build_mlp
-    from course_lib.notebook import seed_everything
+    import keras
 
-    seed_everything(seed)
+    from course_lib.models import build_mlp
+
+    keras.utils.set_random_seed(seed)
     model = build_mlp(input_dim=x.shape[1], hidden=hidden, n_classes=int(np.max(y)) + 1,
                       name="digit_classifier")
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",

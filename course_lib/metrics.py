@@ -256,27 +256,44 @@ def masked_error(truth, prediction, mask):
 
 # ---------------------------------------------------------------- perturbation prediction
 def r2_mean(predicted, real, genes=None):
-    """scGen's R^2: squared Pearson correlation of per-gene mean expression, predicted vs real.
+    """scGen's score r^2: squared Pearson correlation of per-gene mean expression.
 
     ``predicted`` and ``real`` are cells x genes (any numbers of cells); ``genes`` is an
-    optional boolean mask or index array restricting the genes (e.g. the top DEGs).
+    optional boolean mask or index array restricting the genes (e.g. the top DEGs). Being a
+    correlation, it is blind to scale and offset: a prediction that overshoots every gene by
+    the same factor still scores 1. ``mae_mean`` is the scale-sensitive companion.
     """
-    p = np.asarray(predicted, dtype=np.float64).mean(0)
-    r = np.asarray(real, dtype=np.float64).mean(0)
-    if genes is not None:
-        p, r = p[genes], r[genes]
+    p, r = _gene_means(predicted, real, genes)
     return float(np.corrcoef(p, r)[0, 1] ** 2)
 
 
-def split_half_r2(real, genes=None, seed=0, repeats=10):
-    """Noise ceiling for r2_mean: mean R^2 between two random halves of the real cells."""
+def mae_mean(predicted, real, genes=None):
+    """Mean absolute error of per-gene mean expression (in the data's units, e.g. log counts).
+
+    Unlike ``r2_mean`` it grows when a prediction is too strong, too weak or offset.
+    """
+    p, r = _gene_means(predicted, real, genes)
+    return float(np.mean(np.abs(p - r)))
+
+
+def _gene_means(predicted, real, genes):
+    p = np.asarray(predicted, dtype=np.float64).mean(0)
+    r = np.asarray(real, dtype=np.float64).mean(0)
+    return (p, r) if genes is None else (p[genes], r[genes])
+
+
+def split_half(real, score=r2_mean, genes=None, seed=0, repeats=10):
+    """Noise ceiling of a score of gene means: its mean between two random halves of ``real``.
+
+    No prediction of these cells can be expected to do better than another sample of them.
+    """
     real = np.asarray(real)
     rng = np.random.default_rng(seed)
     values = []
     for _ in range(repeats):
         order = rng.permutation(len(real))
         half = len(real) // 2
-        values.append(r2_mean(real[order[:half]], real[order[half:2 * half]], genes))
+        values.append(score(real[order[:half]], real[order[half:2 * half]], genes))
     return float(np.mean(values))
 
 

@@ -108,6 +108,23 @@ def kl_to_prior(z_mean, z_log_var, prior_sd=1.0):
     return keras.ops.sum(kl, axis=-1)
 
 
+def _batched(function, x, batch_size=512):
+    """Apply ``function`` to row blocks of ``x`` eagerly and stack the NumPy results."""
+    import numpy as np
+
+    x = np.asarray(x, dtype="float32")
+    out = []
+    for i in range(0, len(x), batch_size):
+        result = function(x[i:i + batch_size])
+        if isinstance(result, (list, tuple)):
+            out.append(tuple(keras.ops.convert_to_numpy(r) for r in result))
+        else:
+            out.append(keras.ops.convert_to_numpy(result))
+    if isinstance(out[0], tuple):
+        return tuple(np.concatenate(parts) for parts in zip(*out))
+    return np.concatenate(out)
+
+
 @keras.saving.register_keras_serializable(package="course_lib")
 class VAE(keras.Model):
     """Variational autoencoder (Kingma & Welling 2013) with a beta-weighted KL term.
@@ -186,25 +203,26 @@ class VAE(keras.Model):
         return super().compute_metrics(x, x if y is None else y, y_pred, sample_weight)
 
     # -- convenience methods returning NumPy arrays ------------------------------------
+    # Batch by batch through the sub-models, not with Keras's ``predict``: its input pipeline
+    # and traced functions cost a few hundred MB on a matrix of 7,000 genes.
     def encode_distribution(self, x, batch_size=512):
         """Posterior parameters (z_mean, z_log_var) as NumPy arrays."""
-        z_mean, z_log_var = self.encoder.predict(x, batch_size=batch_size, verbose=0)
-        return z_mean, z_log_var
+        return _batched(lambda b: tuple(self.encoder(b, training=False)), x, batch_size)
 
     def encode(self, x, batch_size=512):
         """Latent means z_mean for x, as a NumPy array."""
-        return self.encode_distribution(x, batch_size=batch_size)[0]
+        return self.encode_distribution(x, batch_size)[0]
 
     def decode(self, z, batch_size=512):
         """Decoded outputs for latent points z, as a NumPy array."""
         import numpy as np
 
         z = np.asarray(z, dtype="float32").reshape(-1, self.latent_dim)
-        return self.decoder.predict(z, batch_size=batch_size, verbose=0)
+        return _batched(lambda b: self.decoder(b, training=False), z, batch_size)
 
     def reconstruct(self, x, batch_size=512):
         """Deterministic reconstructions decode(encode(x)), as a NumPy array."""
-        return self.predict(x, batch_size=batch_size, verbose=0)
+        return _batched(lambda b: self(b, training=False), x, batch_size)
 
     def generate(self, n, seed=0):
         """n samples decoded from latent points drawn from the prior N(0, prior_sd^2 I)."""

@@ -704,12 +704,14 @@ def plot_gene_moments(table, highlight=(), title=None, log=True, floor=1e-3):
 
 
 # ---------------------------------------------------------------- notebook 06: single-cell VAE
-def plot_lr_schedule(learning_rates, steps_per_epoch=None, ax=None):
-    """Learning rate per optimisation step (or epoch), e.g. a warm-up schedule."""
-    lr = np.asarray(learning_rates)
+def plot_lr_schedule(schedule, n_steps, steps_per_epoch=None, ax=None):
+    """A Keras learning-rate schedule's rate at steps 0 .. n_steps-1 (in epochs if given)."""
+    import keras
+
+    lr = [float(keras.ops.convert_to_numpy(schedule(step))) for step in range(n_steps)]
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 3.6))
-    steps = np.arange(len(lr))
+    steps = np.arange(n_steps)
     x = steps / steps_per_epoch if steps_per_epoch else steps
     ax.plot(x, lr, lw=2.5, color=_COLORS["enc"])
     ax.set_xlabel("epoch" if steps_per_epoch else "step")
@@ -753,7 +755,7 @@ def plot_perturbation(result, highlight=("ISG15", "IFI6", "IFIT1")):
     """Mean expression per gene, predicted against real, for the baselines and the VAE.
 
     ``result`` is a ``latent.PerturbationResult``; top DEGs are drawn in colour and
-    the R^2 of all genes / top DEGs is given in each title.
+    the r^2 of all genes / top DEGs is given in each title.
     """
     genes = np.asarray(result.genes)
     top = np.isin(genes, result.degs)
@@ -773,7 +775,7 @@ def plot_perturbation(result, highlight=("ISG15", "IFI6", "IFIT1")):
                             fontsize=10)
         edge = max(real.max(), max(c.mean(0).max() for _, c, _ in panels)) * 1.05
         ax.plot([0, edge], [0, edge], "--", color="0.3", lw=1)
-        ax.set_title(f"{name}\n$R^2$ all {result.r2[key + '_all']:.3f}, "
+        ax.set_title(f"{name}\n$r^2$ all {result.r2[key + '_all']:.3f}, "
                      f"top DEGs {result.r2[key + '_top']:.3f}")
         ax.set_xlabel(f"real stimulated {result.held_out}: mean")
     axes[0].set_ylabel("predicted: mean")

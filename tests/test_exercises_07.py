@@ -27,7 +27,7 @@ def kang_like():
                   for t, c in zip(cell_type, condition)]) + rng.normal(0, 0.1, (len(cell_type), 4))
     vae = models.build_vae(12, latent_dim=4, hidden=(8,), activation="elu",
                            output_activation="relu", likelihood="gaussian")
-    x = latent.decode(vae, z) + rng.gamma(1.0, 0.1, (len(z), 12)).astype("float32")
+    x = vae.decode(z) + rng.gamma(1.0, 0.1, (len(z), 12)).astype("float32")
     held_out = "CD4T"
     is_held_out = (cell_type == held_out) & (condition == "stimulated")
     is_control = (cell_type == held_out) & (condition == "control")
@@ -97,11 +97,11 @@ def _check_prediction(d, answer, delta=None):
 
 def test_prediction_right_answer_and_none(kang_like):
     d = kang_like
-    right = latent.decode(d.vae, d.z[d.is_control] + _delta(d))
+    right = d.vae.decode(d.z[d.is_control] + _delta(d))
     assert _check_prediction(d, right).status == CORRECT
     # a wrong delta of step 1 is not blamed twice: the shift of the student's own delta counts
     other = _delta(d) * 2
-    assert _check_prediction(d, latent.decode(d.vae, d.z[d.is_control] + other), other).passed
+    assert _check_prediction(d, d.vae.decode(d.z[d.is_control] + other), other).passed
     assert _check_prediction(d, None).status == NOT_ANSWERED
 
 
@@ -122,14 +122,14 @@ def test_prediction_mistakes_are_explained(kang_like, mistake, words):
     d = kang_like
     delta, codes = _delta(d), d.z[d.is_control]
     gene_delta = latent.perturbation_vector(d.x, d.condition, d.cell_type, rows=~d.is_held_out)
-    right = latent.decode(d.vae, codes + delta)
+    right = d.vae.decode(codes + delta)
     answers = {
         "codes": codes + delta,
-        "all_cells": latent.decode(d.vae, d.z + delta),
-        "unshifted": latent.decode(d.vae, codes),
-        "minus": latent.decode(d.vae, codes - delta),
+        "all_cells": d.vae.decode(d.z + delta),
+        "unshifted": d.vae.decode(codes),
+        "minus": d.vae.decode(codes - delta),
         "gene_space": np.clip(d.x[d.is_control] + gene_delta, 0, None),
-        "after_decoding": latent.decode(d.vae, codes) + gene_delta,
+        "after_decoding": d.vae.decode(codes) + gene_delta,
         "wrong_rows": right[:10],
         "noise": right + np.random.default_rng(1).normal(0, 0.5, right.shape),
         "nan": np.full_like(right, np.nan),
@@ -143,14 +143,14 @@ def test_prediction_mistakes_are_explained(kang_like, mistake, words):
 
 def test_prediction_needs_a_valid_delta(kang_like):
     d = kang_like
-    right = latent.decode(d.vae, d.z[d.is_control] + _delta(d))
+    right = d.vae.decode(d.z[d.is_control] + _delta(d))
     for delta in (None, "delta", np.ones(7)):
         feedback = ex.check_prediction(right, delta, d.vae, d.z, d.x, d.is_control, d.is_held_out)
         assert feedback.status == NOT_YET and "fix step 1 first" in feedback.message
 
 
 def _scores(d):
-    predicted = latent.decode(d.vae, d.z[d.is_control] + _delta(d))
+    predicted = d.vae.decode(d.z[d.is_control] + _delta(d))
     real = d.x[d.is_held_out]
     return predicted, real
 

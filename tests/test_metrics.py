@@ -79,7 +79,17 @@ def test_r2_mean_is_squared_pearson_of_gene_means():
 def test_split_half_ceiling_is_high_for_a_consistent_population():
     profile = np.linspace(0, 5, 100)
     cells = profile + np.random.default_rng(2).normal(0, 0.5, size=(300, 100))
-    assert metrics.split_half_r2(cells) > 0.95
+    assert metrics.split_half(cells) > 0.95
+    assert metrics.split_half(cells, metrics.mae_mean) < 0.1
+
+
+def test_mae_of_gene_means_sees_the_scale_that_r2_ignores():
+    real = RNG.random((30, 20))
+    assert metrics.mae_mean(real, real) == 0
+    assert metrics.mae_mean(3 * real + 1, real) == pytest.approx(np.mean(2 * real.mean(0) + 1))
+    genes = np.arange(20) < 5
+    expected = np.mean(np.abs(real[:10].mean(0) - real[10:].mean(0))[:5])
+    assert metrics.mae_mean(real[:10], real[10:], genes) == pytest.approx(expected)
 
 
 def test_cell_correlation_metric_averages_per_cell_pearson():

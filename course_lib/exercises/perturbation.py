@@ -1,7 +1,7 @@
 """Checks for notebook 07: scGen's prediction in four steps, and another held-out cell type.
 
 Each check recomputes the step from the student's own objects, with the library
-(``latent.perturbation_vector``, ``latent.decode``, ``metrics.r2_mean``) as the reference,
+(``latent.perturbation_vector``, ``VAE.decode``, ``metrics.r2_mean``) as the reference,
 and names the usual mistakes: an unbalanced or leaking vector, a shift in gene space, a
 score on the wrong quantity.
 """
@@ -95,11 +95,9 @@ def check_stimulation_vector(delta, z, cell_type, condition, held_out,
           hints=("Start from the codes of the control CD4 T cells only (is_control), not from "
                  "their expression.",
                  "Add delta to each of those codes, then turn the shifted codes back into "
-                 "expression with the decoder: latent.decode(vae_kang, codes)."))
+                 "expression with the decoder: vae_kang.decode(codes)."))
 def check_prediction(predicted, delta, vae, z, x, is_control, is_held_out):
     """predicted: decode(z[is_control] + delta), one predicted cell per control cell."""
-    from course_lib.latent import decode
-
     z, x = np.asarray(z, dtype="float64"), np.asarray(x)
     is_control, is_held_out = np.asarray(is_control, bool), np.asarray(is_held_out, bool)
     answer = _array(predicted, "predicted", 2)
@@ -122,15 +120,15 @@ def check_prediction(predicted, delta, vae, z, x, is_control, is_held_out):
     expect(shift is not None and shift.shape == (latent_dim,), "delta (step 1) should be "
            f"a vector of {latent_dim} numbers; fix step 1 first.")
     codes = z[is_control]
-    expected = decode(vae, codes + shift)
+    expected = vae.decode(codes + shift)
     if _close(answer, expected):
         return (f"{n} predicted cells. Each control cell was moved by the same vector in "
                 "latent space, but the decoder turns that into a different change of "
                 "expression for each cell.")
-    unshifted = decode(vae, codes)
+    unshifted = vae.decode(codes)
     expect(not _close(answer, unshifted), "these are the control cells decoded without the "
            "shift: add delta to their codes before decoding.")
-    expect(not _close(answer, decode(vae, codes - shift)), "the codes were moved by -delta: "
+    expect(not _close(answer, vae.decode(codes - shift)), "the codes were moved by -delta: "
            "add delta to go from control to stimulated.")
     expect(not _close(answer, x[is_control]), "these are the control cells' expression "
            "itself: encode-shift-decode should change them.")
@@ -157,7 +155,7 @@ def _same_change(answer, start):
 
 
 def _score(answer, name):
-    """A student's R^2 as a float, or a plain sentence."""
+    """A student's r^2 as a float, or a plain sentence."""
     if isinstance(answer, np.ndarray) and answer.size == 1:
         answer = answer.item()
     expect(isinstance(answer, numbers.Real) and not isinstance(answer, bool),
@@ -202,7 +200,7 @@ def check_r2(r2_all, r2_top, predicted, real, top):
         determination = 1 - residual / np.sum((means_r[subset] - means_r[subset].mean()) ** 2)
         expect(abs(value - determination) > 5e-4, f"{name} is the coefficient of "
                "determination (sklearn's r2_score), which also punishes an offset between the "
-               "two; scGen's R^2 is the squared Pearson correlation of the gene means.")
+               "two; scGen's r^2 is the squared Pearson correlation of the gene means.")
         other = "r2_top" if name == "r2_all" else "r2_all"
         expect(abs(value - r2_mean(pred, real, genes[other])) > 5e-4,
                f"{name} is the score on {'the top DEGs' if other == 'r2_top' else 'all genes'}; "
@@ -245,13 +243,13 @@ def check_other_cell_type(result, adata, done="CD4T"):
     r2 = result.r2 if isinstance(result.r2, dict) else {}
     for key in ("vae_all", "vae_top", "gene_space_top", "control_all"):
         expect(isinstance(r2.get(key), numbers.Real) and 0 <= r2[key] <= 1,
-               f"R^2 value {key!r} is missing or not in [0, 1].")
+               f"r^2 value {key!r} is missing or not in [0, 1].")
     expect(r2["vae_all"] > r2["control_all"],
            "the VAE prediction is no closer to the real stimulated cells than the control cells "
            "are: did the model train (look at its loss)?")
     paper = SCGEN_PAPER.get(result.held_out)
     reference = (f" (scGen paper, ~8x more cells: {paper[0]:.3f} / {paper[1]:.3f})"
                  if paper else "")
-    return (f"{result.held_out}: R^2 all genes {r2['vae_all']:.3f}, top DEGs "
+    return (f"{result.held_out}: r^2 all genes {r2['vae_all']:.3f}, top DEGs "
             f"{r2['vae_top']:.3f}{reference}; gene-space baseline top DEGs "
             f"{r2['gene_space_top']:.3f}.")

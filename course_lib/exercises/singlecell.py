@@ -64,12 +64,11 @@ def check_batch_vector(vector, z, batches, cell_lines, reference, batch="sc_drop
 @exercise("A smaller latent space",
           hints=("latent.train_sc_vae passes extra keyword arguments such as latent_dim on to "
                  "the model; its first return value is the model.",
-                 "Score the latent means of every CellBench cell (latent.encode) against the "
+                 "Score the latent means of every CellBench cell (small_vae.encode) against the "
                  "cell lines."),
           answers=2)
 def check_small_latent(small_vae, small_scores, x, cell_lines, latent_dim=4):
     """small_vae: the CellBench VAE with a smaller latent space; small_scores: its quality."""
-    from course_lib.latent import encode
     from course_lib.metrics import latent_quality
 
     expect(hasattr(small_vae, "encode") and hasattr(small_vae, "latent_dim"),
@@ -83,13 +82,13 @@ def check_small_latent(small_vae, small_scores, x, cell_lines, latent_dim=4):
     for key in ("asw", "nmi", "ari"):
         expect(isinstance(small_scores[key], numbers.Real),
                f"small_scores[{key!r}] should be a number.")
-    z = np.asarray(call_student(encode, small_vae, x, name="latent.encode(small_vae, x_cb)"))
+    z = np.asarray(call_student(small_vae.encode, x, name="small_vae.encode(x_cb)"))
     expect(z.shape == (len(x), latent_dim), f"encode should give {len(x)} x {latent_dim} "
            f"latent means, got {z.shape}.")
     recomputed = latent_quality(z, cell_lines)
     off = [k for k in ("asw", "nmi", "ari") if abs(recomputed[k] - small_scores[k]) >= 0.02]
     expect(not off, f"small_scores ({', '.join(off)}) do not match the latent means of "
-           "small_vae scored on the cell lines: score latent.encode(small_vae, x_cb) with "
+           "small_vae scored on the cell lines: score small_vae.encode(x_cb) with "
            "the cell-line labels.")
     return (f"with {latent_dim} latent dimensions: ASW {recomputed['asw']:.2f}, "
             f"NMI {recomputed['nmi']:.2f}, ARI {recomputed['ari']:.2f}. Compare with the "

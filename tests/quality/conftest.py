@@ -12,7 +12,8 @@ from course_lib.results import RESULTS_ENV
 GATES = {"test_targets.py": [RESULTS_ENV],
          "test_checks.py": [SOURCE_CHECKS_ENV],
          "test_student_checks.py": [SOURCE_CHECKS_ENV, STUDENT_CHECKS_ENV],
-         "test_kernel_memory.py": [MEMORY_ENV]}
+         "test_kernel_memory.py": [MEMORY_ENV],
+         "test_notebook_output.py": ["COURSE_STDERR"]}
 assert CHECKS_ENV not in (SOURCE_CHECKS_ENV, STUDENT_CHECKS_ENV)  # written by kernels, read here
 
 collect_ignore = [module for module, names in GATES.items()
