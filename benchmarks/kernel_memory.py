@@ -9,6 +9,11 @@ import threading
 import psutil
 
 PEAK_LIMIT_MB = 1500  # Binder's memory is the hard limit
+# The same kernel measures about 100 MB more resident memory in a freshly installed venv than
+# in a long-used one with the same packages (notebook 01: 1111 vs 1010 MB, kernel alone, on
+# 2026-12-02; cause not found). CI runs in a fresh venv, so its gate allows that much more and
+# reports every notebook over the budget itself; the budget is judged by `make bench`.
+FRESH_VENV_ALLOWANCE_MB = 100
 MEMORY_ENV = "COURSE_MEMORY"  # the JSON file the CI notebook runs write their peaks to
 
 
