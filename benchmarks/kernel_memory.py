@@ -9,11 +9,13 @@ import threading
 import psutil
 
 PEAK_LIMIT_MB = 1500  # Binder's memory is the hard limit
-# The same kernel measures about 100 MB more resident memory in a freshly installed venv than
-# in a long-used one with the same packages (notebook 01: 1111 vs 1010 MB, kernel alone, on
-# 2026-12-02; cause not found). CI runs in a fresh venv, so its gate allows that much more and
-# reports every notebook over the budget itself; the budget is judged by `make bench`.
-FRESH_VENV_ALLOWANCE_MB = 100
+# Resident memory of the same notebook varies between runs on this machine by about 100 MB
+# more than its own noise: notebook 01's kernel took 1111 MB in a freshly installed venv and
+# 1010 MB in a long-used one with the same packages; in one CI run the source notebooks
+# peaked at 1446-1532 MB and their student versions, run right after, at 1300-1380 MB
+# (2026-12-02; cause not found). CI's gate allows that much above the budget and names every
+# notebook over the budget itself; the budget is judged by `make bench`.
+RSS_SPREAD_ALLOWANCE_MB = 100
 MEMORY_ENV = "COURSE_MEMORY"  # the JSON file the CI notebook runs write their peaks to
 
 
