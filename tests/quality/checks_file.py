@@ -1,4 +1,5 @@
-"""Reading the verdicts the notebooks' exercise checks wrote (one JSON object per line)."""
+"""Reading what the notebook runs wrote for the gate: the exercise checks' verdicts (one JSON
+object per line) and the per-notebook records of the nbval plugins in conftest.py."""
 
 import json
 import os
@@ -23,3 +24,15 @@ def verdicts(env):
 
 def describe(verdict):
     return f"{verdict['check']} ({verdict['exercise']}): [{verdict['status']}] {verdict['message']}"
+
+
+def notebook_record(env):
+    """{notebook: entry} from the JSON file named by ``env``; fails the gate if it is missing
+    or names no notebook."""
+    path = Path(os.environ[env])
+    if not path.is_file():
+        pytest.fail(f"{path} does not exist: run the notebooks with {env} set (`make notebooks`).")
+    record = json.loads(path.read_text())
+    if not record:
+        pytest.fail(f"{path} names no notebook: nbval ran none.")
+    return record

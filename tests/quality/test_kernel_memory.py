@@ -4,27 +4,18 @@ The peaks are the kernel's resident memory with its child processes, polled whil
 the notebooks (the plugin in the repository's conftest.py writes COURSE_MEMORY).
 """
 
-import json
-import os
 import warnings
-from pathlib import Path
 
 import pytest
 
 from benchmarks.kernel_memory import MEMORY_ENV, PEAK_LIMIT_MB, RSS_SPREAD_ALLOWANCE_MB
+from checks_file import notebook_record
 
 
 @pytest.fixture(scope="module")
 def peaks():
     """notebook -> its peaks, as measured in this run of `make notebooks`."""
-    path = Path(os.environ[MEMORY_ENV])
-    if not path.is_file():
-        pytest.fail(f"{path} does not exist: run the notebooks with {MEMORY_ENV} set "
-                    f"(`make notebooks`).")
-    peaks = json.loads(path.read_text())
-    if not peaks:
-        pytest.fail(f"{path} names no notebook: nbval ran none.")
-    return peaks
+    return notebook_record(MEMORY_ENV)
 
 
 def test_every_kernel_was_measured(peaks):

@@ -5,22 +5,13 @@ nbval runs the notebooks. A warning a student can do nothing about belongs in
 course_lib.notebook.IGNORED_WARNINGS (by category and message); any other is a fault to fix.
 """
 
-import json
-import os
-from pathlib import Path
-
-import pytest
+from checks_file import notebook_record
 
 STDERR_ENV = "COURSE_STDERR"
 
 
 def test_no_cell_wrote_to_stderr():
-    path = Path(os.environ[STDERR_ENV])
-    if not path.is_file():
-        pytest.fail(f"{path} does not exist: run the notebooks with {STDERR_ENV} set "
-                    f"(`make notebooks`).")
-    found = json.loads(path.read_text())
-    assert found, f"{path} names no notebook: nbval ran none."
+    found = notebook_record(STDERR_ENV)
     noisy = [f"{notebook}, {entry['cell']}: {entry['text'].strip()[:400]}"
              for notebook, entries in sorted(found.items()) for entry in entries]
     assert not noisy, "cells wrote to stderr:\n" + "\n".join(noisy)
