@@ -30,6 +30,7 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -c 'from course_lib.preprocessing import compile_numba_code; compile_numba_code()'
 	touch $@
 
 student: setup
@@ -128,11 +129,10 @@ $(LAB_PAGE_CONFIG): jupyter-config/page_config.json | setup
 	cp $< $@
 
 # Nothing downloads or compiles in front of the class: every registered file is fetched and
-# hash-checked (from DGN_DATA_MIRROR if set, else into the cache), and UMAP's numba code is
-# compiled into numba's on-disk cache (as Binder's postBuild does).
+# hash-checked (from DGN_DATA_MIRROR if set, else into the cache); setup has compiled the
+# numba code of UMAP and scanpy into numba's on-disk cache (as Binder's postBuild does).
 prepare: student lab-config slides
 	$(BIN)/python -c 'from course_lib import data; [data.fetch(p) for p in data.REGISTRY]; print(len(data.REGISTRY), "data files verified")'
-	$(BIN)/python -c 'import numpy as np; from course_lib.preprocessing import umap_coords; umap_coords(np.random.default_rng(0).random((200, 8))); print("UMAP compiled")'
 
 browser-test: chromium slides student lab-config
 	COURSE_BROWSER_TESTS=1 $(BIN)/python -m pytest tests/browser

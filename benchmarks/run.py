@@ -39,17 +39,17 @@ CELL_LIMIT_S = 60  # longer and a student waits in front of a silent cell
 TOTAL_LIMIT_S = 18 * 60
 
 
-def longest_cell(notebook):
-    """(seconds, cell index) of the slowest code cell, from the timings nbclient records."""
-    longest = (0.0, None)
+def cell_seconds(notebook):
+    """[(seconds, cell index)] of every timed code cell, slowest first (nbclient's timings)."""
+    timed = []
     for index, cell in enumerate(notebook.cells):
         timing = cell.get("metadata", {}).get("execution", {})
         start, end = timing.get("iopub.execute_input"), timing.get("shell.execute_reply")
         if cell.cell_type == "code" and start and end:
             seconds = (datetime.fromisoformat(end.replace("Z", "+00:00")) -
                        datetime.fromisoformat(start.replace("Z", "+00:00"))).total_seconds()
-            longest = max(longest, (seconds, index), key=lambda pair: pair[0])
-    return longest
+            timed.append((seconds, index))
+    return sorted(timed, reverse=True)
 
 
 def run_notebook(path, backend, timeout=1800):
@@ -75,9 +75,11 @@ def run_notebook(path, backend, timeout=1800):
             monitor.done.set()
             monitor.join()
         results = json.loads(results_file.read_text()) if results_file.is_file() else {}
-    cell_seconds, cell_index = longest_cell(notebook)
-    entry = {"seconds": round(seconds, 1), "longest_cell_seconds": round(cell_seconds, 1),
-             "longest_cell": cell_index, "peak_rss_mb": round(monitor.peak_mb, 1),
+    # the five slowest cells, to show where a notebook's time goes
+    slowest = [[index, round(s, 1)] for s, index in cell_seconds(notebook)[:5]] or [[None, 0.0]]
+    entry = {"seconds": round(seconds, 1), "longest_cell_seconds": slowest[0][1],
+             "longest_cell": slowest[0][0], "slowest_cells": slowest,
+             "peak_rss_mb": round(monitor.peak_mb, 1),
              "kernel_only_peak_rss_mb": round(monitor.kernel_peak_mb, 1), "results": results}
     if error:
         entry["error"] = error
