@@ -113,7 +113,9 @@ class Target:
 # What the notebooks promise, from the course's issues and the published numbers in
 # shared/anchors.md. `make test` checks every one after running the notebooks.
 TARGETS = (
-    Target("mlp_test_accuracy", at_least=0.98, why="classic Keras MNIST MLP: 0.984"),
+    # 0.9850 on 2 cores after 20 epochs (chosen on validation); two machines differed by
+    # 0.0006 on the same code, so the bound sits 0.002 below the run.
+    Target("mlp_test_accuracy", at_least=0.983, why="classic Keras MNIST MLP: 0.984"),
     Target("vae_test_loss_latent2", at_most=146.95 * 1.05,
            why="within 5 % of keras-io's VAE, latent 2: 146.95 nats"),
     Target("gan_mnist_digits_covered", baseline="gan_mnist_digits_covered_collapsed",
