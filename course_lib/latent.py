@@ -13,6 +13,9 @@ import numpy as np
 # latent 32, mirrored decoder with relu output, squared error, beta 0.1, prior sd 0.8.
 SC_VAE = dict(latent_dim=32, hidden=(256, 128, 64), activation="elu", dropout=0.2,
               output_activation="relu", beta=0.1, prior_sd=0.8, likelihood="gaussian")
+# The same model with a count likelihood (DCA, scVI): it still reads log-expression, but
+# reconstructs the counts, its decoder gives each gene's share of the cell's molecules.
+SC_COUNT_VAE = {**SC_VAE, "output_activation": "softmax", "likelihood": "negative_binomial"}
 
 
 # ---------------------------------------------------------------- the model recipe
@@ -50,9 +53,9 @@ class CellBatches(keras.utils.PyDataset):
     whole matrix into a tf.data pipeline (about 150 MB instead of 350 MB for Kang).
     """
 
-    def __init__(self, x, index, batch_size, seed=None):
+    def __init__(self, x, index, batch_size, seed=None, y=None):
         super().__init__()
-        self.x, self.batch_size = x, batch_size
+        self.x, self.y, self.batch_size = x, y, batch_size
         self.order = np.array(index)
         self.rng = None if seed is None else np.random.default_rng(seed)
         self.skip = 0  # reshuffles to ignore (see ScVaeTraining.fit)
@@ -62,7 +65,11 @@ class CellBatches(keras.utils.PyDataset):
         return int(np.ceil(len(self.order) / self.batch_size))
 
     def __getitem__(self, i):
-        return self.x[np.sort(self.order[i * self.batch_size:(i + 1) * self.batch_size])]
+        rows = np.sort(self.order[i * self.batch_size:(i + 1) * self.batch_size])
+        if self.y is None:
+            return self.x[rows]
+        y = self.y[rows]  # a sparse count matrix stays sparse until its batch is taken
+        return self.x[rows], (y.toarray() if hasattr(y, "toarray") else y).astype("float32")
 
     def on_epoch_end(self):
         """Reshuffle the cells (when seeded)."""
@@ -100,13 +107,18 @@ class ScVaeTraining:
     ``fit(n)`` trains the next ``n`` epochs (all that remain by default). The learning-rate
     schedule, the shuffling, early stopping and the history run on across the calls exactly
     as in one ``fit`` of all epochs, so a notebook can look at the curves half-way.
+    ``y`` (e.g. counts, for ``**SC_COUNT_VAE``; dense or scipy-sparse) is reconstructed
+    instead of ``x``.
+    Once the run is finished the optimizer's state is freed (``memory.retire_optimizer``):
+    the model encodes and decodes, but trains no further.
     """
 
     def __init__(self, x, cells=None, epochs=60, batch_size=128, val_fraction=0.1, patience=10,
-                 seed=0, progress=True, **build_kwargs):
+                 seed=0, progress=True, y=None, **build_kwargs):
         from course_lib.preprocessing import train_val_split
 
         self.x = np.asarray(x, dtype="float32")
+        self.y = y if y is None or hasattr(y, "toarray") else np.asarray(y, dtype="float32")
         cells = np.arange(len(self.x)) if cells is None else np.asarray(cells)
         if cells.dtype == bool:
             cells = np.flatnonzero(cells)
@@ -116,8 +128,8 @@ class ScVaeTraining:
         self.epochs, self.done, self.progress = epochs, 0, progress
         steps = int(np.ceil(len(self.train_idx) / batch_size))
         self.vae = build_sc_vae(self.x.shape[1], steps, epochs, seed=seed, **build_kwargs)
-        self.batches = CellBatches(self.x, self.train_idx, batch_size, seed=seed)
-        self.val_batches = CellBatches(self.x, self.val_idx, batch_size)
+        self.batches = CellBatches(self.x, self.train_idx, batch_size, seed=seed, y=self.y)
+        self.val_batches = CellBatches(self.x, self.val_idx, batch_size, y=self.y)
         self.stopping = _ResumableEarlyStopping(monitor="val_loss", patience=patience,
                                                 restore_best_weights=True)
         self.history = keras.callbacks.History()  # one history for all the calls
@@ -129,7 +141,7 @@ class ScVaeTraining:
 
     def fit(self, epochs=None):
         """Train ``epochs`` more epochs (default: the rest); return the run's History."""
-        from course_lib.memory import drop_compiled_functions, release_memory
+        from course_lib.memory import retire_optimizer
         from course_lib.training import ProgressLine
 
         if self.finished:
@@ -144,8 +156,7 @@ class ScVaeTraining:
                      validation_data=self.val_batches, verbose=0, callbacks=callbacks)
         self.done = until
         if self.finished:  # restore_best_weights has run; free what training needed
-            drop_compiled_functions(self.vae)
-            release_memory()
+            retire_optimizer(self.vae)
         return self.history
 
 

@@ -38,14 +38,29 @@ def retire_model(*models):
     variables alive (tensorflow/tensorflow#61791), so every variable's value is replaced by
     an empty tensor; on JAX the arrays are deleted and the compiled XLA programs dropped.
     """
-    import keras
-
     models = [model for model in models if model is not None]
     variables = []
     for model in models:
         drop_compiled_functions(model)
         optimizer = getattr(model, "optimizer", None)
         variables += list(model.variables) + list(getattr(optimizer, "variables", []))
+    _empty(variables)
+
+
+def retire_optimizer(model):
+    """Free the optimizer state of a model that is done training but still in use.
+
+    Adam keeps two (with amsgrad three) numbers per weight, twice the model's own size or
+    more; encoding and decoding do not need them. The model can no longer ``fit``.
+    """
+    drop_compiled_functions(model)
+    _empty(list(getattr(model, "optimizer", None).variables))
+
+
+def _empty(variables):
+    """Release the memory of Keras variables on the active backend (see retire_model)."""
+    import keras
+
     backend = keras.backend.backend()
     if backend == "tensorflow":
         import tensorflow as tf
@@ -54,7 +69,7 @@ def retire_model(*models):
             tf.raw_ops.AssignVariableOp(resource=variable.value.handle,
                                         value=tf.zeros([0], variable.dtype),
                                         validate_shape=False)
-    elif backend == "jax" and models:
+    elif backend == "jax" and variables:
         import jax
 
         for variable in variables:

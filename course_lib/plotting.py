@@ -722,12 +722,13 @@ def plot_lr_schedule(schedule, n_steps, steps_per_epoch=None, ax=None):
     return ax.figure
 
 
-def plot_mean_cv(expression_by_name, min_mean=1e-3):
+def plot_mean_cv(expression_by_name, min_mean=1e-3, n_genes=None):
     """log10 CV against log10 mean per gene, one panel per matrix, with the Poisson slope -1/2.
 
-    Each panel shows the genes, a running-median trend and the line CV = 1/sqrt(mean);
-    the title gives the fitted slope. Values are cells x genes matrices (on a count scale)
-    or precomputed ``(mean, cv)`` pairs from ``metrics.mean_cv``.
+    Each panel shows the genes, a running-median trend and the line CV = 1/sqrt(mean).
+    Values are cells x genes matrices (on a count scale) or precomputed ``(mean, cv)`` pairs
+    from ``metrics.mean_cv``; the title counts the genes shown (of ``n_genes``, when given:
+    the others have a mean below ``min_mean`` or no variation, and are not drawn).
     """
     from course_lib.metrics import mean_cv, smooth_trend
 
@@ -739,11 +740,11 @@ def plot_mean_cv(expression_by_name, min_mean=1e-3):
         lm, lcv = np.log10(mean[keep]), np.log10(cv[keep])
         ax.scatter(lm, lcv, s=3, alpha=0.3, color=plt.cm.tab10(k))
         centres, medians = smooth_trend(lm, lcv)
-        slope = np.polyfit(lm, lcv, 1)[0]
         ax.plot(centres, medians, color="black", lw=2.5, label="running median")
         line = np.linspace(lm.min(), lm.max(), 20)
         ax.plot(line, -0.5 * line, "--", color=_COLORS["gen"], lw=2, label="Poisson: slope -1/2")
-        ax.set_title(f"{name}  (fitted slope {slope:.2f})")
+        shown = f"{keep.sum():,}" + ("" if n_genes is None else f" of {n_genes:,}")
+        ax.set_title(f"{name}\n{shown} genes shown")
         ax.set_xlabel("log10 mean (count scale)")
         ax.legend(frameon=False, loc="lower left")
     axes.flat[0].set_ylabel("log10 coefficient of variation")

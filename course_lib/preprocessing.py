@@ -38,8 +38,35 @@ def dense_matrix(adata, layer=None):
     import scipy.sparse as sp
 
     matrix = adata.layers[layer] if layer else adata.X
-    matrix = matrix.toarray() if sp.issparse(matrix) else np.asarray(matrix)
-    return matrix.astype("float32")
+    if sp.issparse(matrix):  # toarray already made a new array: cast it without a second copy
+        return matrix.toarray().astype("float32", copy=False)
+    return np.array(matrix, dtype="float32")  # always a copy, never a view of adata.X
+
+
+def split_molecules(adata, fraction=0.5, seed=0):
+    """Split every cell's molecules at random into two count matrices (Batson et al. 2019).
+
+    Each UMI goes to the first half with probability ``fraction``: the first half is
+    ``Binomial(counts, fraction)``, the second the rest. The halves are independent samples
+    of the same cells, so a model fitted on one can be scored on the other (molecular
+    cross-validation). Returns two AnnData objects with the obs and var of ``adata``.
+    """
+    import scipy.sparse as sp
+
+    counts = sp.csr_matrix(adata.X)
+    if counts.nnz and (counts.data.min() < 0 or not np.all(np.mod(counts.data, 1) == 0)):
+        raise ValueError("split_molecules needs raw counts (non-negative integers) in adata.X")
+    rng = np.random.default_rng(seed)
+    first = counts.copy()
+    first.data = rng.binomial(counts.data.astype(np.int64), fraction).astype(counts.dtype)
+    second = counts - first
+    halves = []
+    for matrix in (first, second):
+        matrix.eliminate_zeros()
+        half = adata.copy()
+        half.X = matrix
+        halves.append(half)
+    return tuple(halves)
 
 
 def train_val_split(n, val_fraction=0.1, seed=0):

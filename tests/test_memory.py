@@ -63,3 +63,19 @@ def test_retire_model_empties_weights_and_optimizer_state():
         assert sizes and max(sizes) == 0
     if keras.backend.backend() == "jax":
         assert all(v.value.is_deleted() for v in model.variables + model.optimizer.variables)
+
+
+def test_retire_optimizer_frees_adam_state_and_keeps_the_model_usable():
+    import keras
+
+    from course_lib.memory import retire_optimizer
+
+    model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(64), keras.layers.Dense(8)])
+    model.compile(optimizer=keras.optimizers.Adam(amsgrad=True), loss="mse")
+    x = np.random.default_rng(0).random((32, 8)).astype("float32")
+    model.fit(x, x, epochs=1, verbose=0)
+    before = model.predict(x, verbose=0)
+    assert sum(np.size(v.numpy()) for v in model.optimizer.variables) > 1000
+    retire_optimizer(model)
+    assert sum(np.size(v.numpy()) for v in model.optimizer.variables) < 10
+    np.testing.assert_allclose(model.predict(x, verbose=0), before, rtol=1e-6)

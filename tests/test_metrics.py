@@ -107,3 +107,28 @@ def test_mean_cv_from_log_matches_the_count_scale():
     expected_mean, expected_cv = metrics.mean_cv(counts)
     np.testing.assert_allclose(mean, expected_mean, rtol=1e-5)
     np.testing.assert_allclose(cv, expected_cv, rtol=1e-5)
+
+
+def test_mcv_loss_ranks_a_denoiser_above_the_noisy_half_and_pca_finds_the_true_rank():
+    import anndata
+    import scipy.sparse as sp
+
+    from course_lib.metrics import mcv_loss, pca_mcv_losses
+    from course_lib.preprocessing import split_molecules
+
+    rng = np.random.default_rng(0)
+    # 400 cells whose expected counts lie on a rank-3 structure, observed with Poisson noise
+    programs = rng.gamma(1.0, 1.0, size=(3, 60))
+    activity = rng.gamma(1.0, 1.0, size=(400, 3))
+    rate = 4.0 * activity @ programs
+    cells = anndata.AnnData(sp.csr_matrix(rng.poisson(rate).astype("float32")))
+    first, second = split_molecules(cells, 0.5, seed=1)
+    a, b = np.log1p(first.X.toarray()), np.log1p(second.X.toarray())
+    truth = np.log1p(rate / 2)
+    losses = pca_mcv_losses(a, b, ranks=(1, 2, 3, 5, 10, 30, 59))
+    assert min(losses, key=losses.get) in (2, 3, 5)
+    assert losses[3] < losses[59] and losses[3] < losses[1]
+    assert mcv_loss(truth, b) < losses[3] < mcv_loss(a, b)
+    assert mcv_loss(a, sp.csr_matrix(b), chunk=64) == pytest.approx(mcv_loss(a, b), rel=1e-6)
+    with pytest.raises(ValueError, match="differ"):
+        mcv_loss(a[:, :10], b)

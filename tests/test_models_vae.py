@@ -258,6 +258,17 @@ JAX_SCRIPT = textwrap.dedent("""
                                      corruption=ImageCorruption(seed=0))
     ae.compile(optimizer="adam", loss="binary_crossentropy")
     ae.fit(x, x, epochs=1, batch_size=64, verbose=0)
+    from scipy.stats import nbinom
+    from course_lib.models import negative_binomial_log_prob
+    c, mu, theta = np.array([0.0, 3.0, 40.0]), np.array([0.5, 2.0, 30.0]), np.array([1.0, 5.0, 0.3])
+    ours = keras.ops.convert_to_numpy(negative_binomial_log_prob(c, mu, theta))
+    assert np.allclose(ours, nbinom.logpmf(c, theta, theta / (theta + mu)), rtol=1e-5), ours
+    counts = np.random.default_rng(0).poisson(3.0, (128, 12)).astype("float32")
+    nb = build_vae(12, latent_dim=2, hidden=(8,), output_activation="softmax",
+                   likelihood="negative_binomial")
+    nb.compile(optimizer=keras.optimizers.Adam(1e-2))
+    h = nb.fit(np.log1p(counts), counts, epochs=3, batch_size=32, verbose=0)
+    assert h.history["loss"][-1] < h.history["loss"][0]
     print("ok")
 """)
 
@@ -294,3 +305,75 @@ def test_latent_explorer_bundle_carries_widget_and_png():
 
     bundle = _WithFallback(FakeWidget(), b"\x89PNG...")._repr_mimebundle_()
     assert {"application/vnd.jupyter.widget-view+json", "image/png", "text/plain"} <= set(bundle)
+
+
+# ---------------------------------------------------------------- the count likelihood (notebook 06)
+def test_log_gamma_matches_scipy_from_small_to_large_arguments():
+    from scipy.special import gammaln
+
+    from course_lib.models import log_gamma
+
+    x = np.array([1e-3, 0.1, 0.5, 1.0, 2.5, 10.0, 123.4, 5000.0], dtype="float32")
+    ours = keras.ops.convert_to_numpy(log_gamma(keras.ops.convert_to_tensor(x)))
+    np.testing.assert_allclose(ours, gammaln(x.astype("float64")), rtol=1e-5, atol=1e-5)
+
+
+def test_negative_binomial_log_prob_matches_scipy():
+    from scipy.stats import nbinom
+
+    from course_lib.models import negative_binomial_log_prob
+
+    counts = np.array([0, 1, 3, 10, 0, 250], dtype="float64")
+    mean = np.array([0.2, 1.5, 3.0, 4.0, 30.0, 200.0])
+    theta = np.array([0.3, 1.0, 10.0, 2.0, 5.0, 1e3])
+    expected = nbinom.logpmf(counts, theta, theta / (theta + mean))
+    ours = keras.ops.convert_to_numpy(negative_binomial_log_prob(counts, mean, theta))
+    np.testing.assert_allclose(ours, expected, rtol=1e-6, atol=1e-6)
+
+
+def _count_vae(n_genes=12, seed=0):
+    return build_vae(n_genes, latent_dim=3, hidden=(8,), output_activation="softmax",
+                     likelihood="negative_binomial", seed=seed)
+
+
+def test_count_reconstruction_uses_the_library_size_as_offset():
+    from scipy.stats import nbinom
+
+    counts = RNG.poisson(3.0, size=(5, 12)).astype("float32")
+    shares = RNG.dirichlet(np.ones(12), size=5).astype("float32")
+    theta = np.full(12, 2.0, "float32")
+    ours = keras.ops.convert_to_numpy(
+        reconstruction_loss(counts, shares, "negative_binomial", theta))
+    mean = shares * counts.sum(1, keepdims=True)
+    expected = -nbinom.logpmf(counts, theta, theta / (theta + mean)).sum(1)
+    np.testing.assert_allclose(ours, expected, rtol=1e-4)
+    with pytest.raises(ValueError, match="dispersion"):
+        reconstruction_loss(counts, shares, "negative_binomial")
+
+
+def test_count_vae_learns_gene_wise_dispersion_and_needs_counts_as_targets():
+    counts = RNG.negative_binomial(2, 0.3, size=(128, 12)).astype("float32")
+    x = np.log1p(counts)
+    vae = _count_vae()
+    assert keras.ops.convert_to_numpy(vae.dispersion).shape == (12,)
+    vae.compile(optimizer=keras.optimizers.Adam(1e-2))
+    before = keras.ops.convert_to_numpy(vae.dispersion).copy()
+    history = vae.fit(x, counts, epochs=3, batch_size=32, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    assert not np.allclose(keras.ops.convert_to_numpy(vae.dispersion), before)
+    shares = vae.reconstruct(x[:4])
+    np.testing.assert_allclose(shares.sum(1), 1.0, rtol=1e-5)
+    with pytest.raises(ValueError, match="counts"):
+        vae.compute_loss(x=x[:4])
+
+
+def test_count_vae_round_trips_with_its_dispersion(tmp_path):
+    vae = _count_vae()
+    vae.log_dispersion.assign(np.linspace(-1, 1, 12).astype("float32"))
+    path = tmp_path / "count_vae.keras"
+    vae.save(path)
+    loaded = keras.saving.load_model(path)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(loaded.dispersion),
+                               keras.ops.convert_to_numpy(vae.dispersion), rtol=1e-6)
+    x = np.log1p(RNG.poisson(2.0, size=(4, 12))).astype("float32")
+    np.testing.assert_allclose(loaded.reconstruct(x), vae.reconstruct(x), rtol=1e-5)

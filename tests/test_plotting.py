@@ -61,3 +61,11 @@ def test_latent_arithmetic_legend_is_framed_opaque_and_off_the_data():
 def test_mode_collapse_panels_are_labelled():
     fig = plotting.plot_mode_collapse(n=100)
     assert all(ax.get_xlabel() for ax in fig.axes) and fig.axes[0].get_ylabel()
+
+
+def test_mean_cv_panels_count_the_genes_they_leave_out():
+    counts = RNG.poisson(RNG.uniform(0.5, 5.0, size=50), size=(200, 50)).astype("float64")
+    counts[:, :5] = 0  # five silent genes cannot be drawn on a log scale
+    fig = plotting.plot_mean_cv({"input": counts}, n_genes=50)
+    title = fig.axes[0].get_title()
+    assert "of 50 genes shown" in title and title.split("\n")[1].startswith("45 ")

@@ -130,3 +130,24 @@ def test_compile_numba_code_fills_the_cache_the_notebooks_read(tmp_path):
         assert name in cached, f"{name} was not compiled into the cache"
     euclidean = [p for p in tmp_path.rglob("distances.euclidean-*.nbc") if "umap" in str(p)]
     assert len(euclidean) == 2, "UMAP's layout of a graph in pieces (float64) was not compiled"
+
+
+def test_split_molecules_gives_two_binomial_halves_that_add_up():
+    import anndata
+    import scipy.sparse as sp
+
+    from course_lib.preprocessing import split_molecules
+
+    counts = np.random.default_rng(1).poisson(20.0, size=(300, 40)).astype("float32")
+    cells = anndata.AnnData(sp.csr_matrix(counts))
+    first, second = split_molecules(cells, fraction=0.3, seed=0)
+    a, b = first.X.toarray(), second.X.toarray()
+    np.testing.assert_array_equal(a + b, counts)
+    assert (a >= 0).all() and (b >= 0).all()
+    assert abs(a.sum() / counts.sum() - 0.3) < 0.01
+    # binomial thinning: the halves of a Poisson are independent Poissons
+    assert abs(np.corrcoef(a.ravel(), b.ravel())[0, 1]) < 0.03
+    again, _ = split_molecules(cells, fraction=0.3, seed=0)
+    np.testing.assert_array_equal(again.X.toarray(), a)
+    with pytest.raises(ValueError, match="raw counts"):
+        split_molecules(anndata.AnnData(sp.csr_matrix(np.log1p(counts))))
