@@ -69,7 +69,8 @@ class CellBatches(keras.utils.PyDataset):
         if self.y is None:
             return self.x[rows]
         y = self.y[rows]  # a sparse count matrix stays sparse until its batch is taken
-        return self.x[rows], (y.toarray() if hasattr(y, "toarray") else y).astype("float32")
+        return self.x[rows], (y.toarray() if hasattr(y, "toarray") else y).astype(
+            "float32", copy=False)
 
     def on_epoch_end(self):
         """Reshuffle the cells (when seeded)."""

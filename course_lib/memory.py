@@ -54,7 +54,7 @@ def retire_optimizer(model):
     more; encoding and decoding do not need them. The model can no longer ``fit``.
     """
     drop_compiled_functions(model)
-    _empty(list(getattr(model, "optimizer", None).variables))
+    _empty(list(model.optimizer.variables))
 
 
 def _empty(variables):

@@ -51,6 +51,7 @@ def split_molecules(adata, fraction=0.5, seed=0):
     of the same cells, so a model fitted on one can be scored on the other (molecular
     cross-validation). Returns two AnnData objects with the obs and var of ``adata``.
     """
+    import anndata
     import scipy.sparse as sp
 
     counts = sp.csr_matrix(adata.X)
@@ -60,13 +61,12 @@ def split_molecules(adata, fraction=0.5, seed=0):
     first = counts.copy()
     first.data = rng.binomial(counts.data.astype(np.int64), fraction).astype(counts.dtype)
     second = counts - first
-    halves = []
     for matrix in (first, second):
         matrix.eliminate_zeros()
-        half = adata.copy()
-        half.X = matrix
-        halves.append(half)
-    return tuple(halves)
+    # new objects from obs and var only: a copy of adata would copy its counts too, and keep
+    # layers that no longer match either half
+    return tuple(anndata.AnnData(matrix, obs=adata.obs.copy(), var=adata.var.copy())
+                 for matrix in (first, second))
 
 
 def train_val_split(n, val_fraction=0.1, seed=0):
