@@ -3,7 +3,7 @@
 Active in nbval runs (--nbval, --nbval-lax) when COURSE_MEMORY names a JSON file, as
 `make notebooks` sets it: a thread polls the kernel and its child processes every 0.2 s from
 its first cell to its shutdown, as `make bench` does, and after each notebook the file holds
-{notebook path: {"peak_rss_mb": ..., "kernel_only_peak_rss_mb": ...}} for this run.
+{notebook path: {"peak_rss_mb": ..., "kernel_only_peak_rss_mb": ..., "private_peak_mb": ...}} for this run.
 tests/quality/test_kernel_memory.py checks the peaks against the budget.
 
 With COURSE_STDERR naming a JSON file, the text every cell wrote to stderr (warnings, log
@@ -73,6 +73,7 @@ class KernelMemory:
         self.peaks[name] = {
             "peak_rss_mb": round(monitor.peak_mb, 1),
             "kernel_only_peak_rss_mb": round(monitor.kernel_peak_mb, 1),
+            "private_peak_mb": round(monitor.private_peak_mb, 1),
             "seconds": round(time.perf_counter() - self.started.pop(notebook), 1),
             "longest_cell_seconds": round(longest, 1), "longest_cell": cell}
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -83,7 +84,8 @@ class KernelMemory:
                                         f"(budget {PEAK_LIMIT_MB} MB), and wall time, in {self.path}")
         for notebook, entry in self.peaks.items():
             terminalreporter.write_line(
-                f"{entry['peak_rss_mb']:7.0f} MB {entry['seconds']:6.0f} s (longest "
+                f"{entry['peak_rss_mb']:7.0f} MB ({entry['private_peak_mb']:.0f} private) "
+                f"{entry['seconds']:6.0f} s (longest "
                 f"{entry['longest_cell']}, {entry['longest_cell_seconds']:.0f} s)  {notebook}")
 
 

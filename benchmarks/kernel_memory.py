@@ -9,13 +9,19 @@ import threading
 import psutil
 
 PEAK_LIMIT_MB = 1500  # Binder's memory is the hard limit
-# Resident memory of the same notebook varies between runs on this machine by about 100 MB
-# more than its own noise: notebook 01's kernel took 1111 MB in a freshly installed venv and
-# 1010 MB in a long-used one with the same packages; in one CI run the source notebooks
-# peaked at 1446-1532 MB and their student versions, run right after, at 1300-1380 MB
-# (2026-12-02; cause not found). CI's gate allows that much above the budget and names every
-# notebook over the budget itself; the budget is judged by `make bench`.
-RSS_SPREAD_ALLOWANCE_MB = 100
+# A kernel's resident memory has two parts. Private (anonymous) memory is what the notebook
+# allocates: arrays, models, TensorFlow's working memory. File-backed pages are the shared
+# libraries' code and data mapped from disk; they are clean, so the OS drops them under
+# memory pressure and reads them again on demand, and how many are resident depends on the
+# page cache, not on the notebook: two consecutive runs of notebook 06 in one venv peaked at
+# 1556 and 1407 MB, with private memory 874 and 887 MB and file-backed pages 682 and 520 MB
+# (2026-12-03). So the budget is checked twice:
+# - strictly on private memory, against the budget less the file-backed floor (the ~500 MB
+#   the libraries' pages take after TensorFlow, scanpy and UMAP are imported, at the least);
+# - on total resident memory with an allowance for the file-backed spread.
+FILE_BACKED_FLOOR_MB = 500
+PRIVATE_LIMIT_MB = PEAK_LIMIT_MB - FILE_BACKED_FLOOR_MB
+RSS_SPREAD_ALLOWANCE_MB = 150  # the spread measured above, 149 MB
 MEMORY_ENV = "COURSE_MEMORY"  # the JSON file the CI notebook runs write their peaks to
 
 
@@ -25,32 +31,38 @@ class PeakMemory(threading.Thread):
     def __init__(self, get_pid, interval=0.2):
         super().__init__(daemon=True)
         self.get_pid, self.interval = get_pid, interval
-        self.peak_mb, self.kernel_peak_mb, self.done = 0.0, 0.0, threading.Event()
+        self.peak_mb = self.kernel_peak_mb = self.private_peak_mb = 0.0
+        self.done = threading.Event()
 
     def run(self):
         while not self.done.is_set():
             pid = self.get_pid()
             if pid:
-                tree, kernel = tree_rss_mb(pid)
+                tree, kernel, private = tree_rss_mb(pid)
                 self.peak_mb = max(self.peak_mb, tree)
                 self.kernel_peak_mb = max(self.kernel_peak_mb, kernel)
+                self.private_peak_mb = max(self.private_peak_mb, private)
             self.done.wait(self.interval)
 
 
 def tree_rss_mb(pid):
-    """Resident MB of a process with all its children, and of the process alone."""
+    """Resident MB of a process with all its children, of the process alone, and the private
+    (anonymous) part of the first: resident minus file-backed and shared pages."""
     try:
         parent = psutil.Process(pid)
         processes = [parent] + parent.children(recursive=True)
     except psutil.Error:
-        return 0.0, 0.0
-    sizes = []
+        return 0.0, 0.0, 0.0
+    sizes, private = [], 0.0
     for process in processes:
         try:
-            sizes.append(process.memory_info().rss / 2**20)
-        except psutil.Error:
-            sizes.append(0.0)  # a child that exited between listing and reading
-    return sum(sizes), sizes[0]
+            info = process.memory_info()
+        except psutil.Error:  # a child that exited between listing and reading
+            sizes.append(0.0)
+            continue
+        sizes.append(info.rss / 2**20)
+        private += (info.rss - getattr(info, "shared", 0)) / 2**20  # `shared` is Linux-only
+    return sum(sizes), sizes[0], private
 
 
 def kernel_pid(owner):

@@ -27,7 +27,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from course_lib.results import TARGETS
-from kernel_memory import PEAK_LIMIT_MB, PeakMemory, kernel_pid
+from kernel_memory import PEAK_LIMIT_MB, PRIVATE_LIMIT_MB, PeakMemory, kernel_pid
 
 ROOT = Path(__file__).resolve().parent.parent
 HERE = ROOT / "benchmarks"
@@ -80,10 +80,16 @@ def run_notebook(path, backend, timeout=1800):
     entry = {"seconds": round(seconds, 1), "longest_cell_seconds": slowest[0][1],
              "longest_cell": slowest[0][0], "slowest_cells": slowest,
              "peak_rss_mb": round(monitor.peak_mb, 1),
-             "kernel_only_peak_rss_mb": round(monitor.kernel_peak_mb, 1), "results": results}
+             "kernel_only_peak_rss_mb": round(monitor.kernel_peak_mb, 1),
+             "private_peak_mb": round(monitor.private_peak_mb, 1), "results": results}
     if error:
         entry["error"] = error
     return entry
+
+
+def _mb(value):
+    """MB for the table; runs recorded before private memory was measured show a dash."""
+    return f"{value:.0f}" if value else "–"
 
 
 def versions():
@@ -153,10 +159,11 @@ def markdown(documents):
              f"Every notebook executed top to bottom in a fresh kernel by `benchmarks/run.py` "
              f"on {first['cores']} cores ({machine}). Seconds are wall time from "
              f"kernel start to the last cell; peak MB is the kernel's resident memory, "
-             f"children included, polled every 0.2 s.", ""]
+             f"children included, polled every 0.2 s; private MB is its anonymous part, "
+             f"without the libraries' file-backed pages (see benchmarks/kernel_memory.py).", ""]
     header = ["notebook"]
     for b in backends:
-        header += [f"{b} s", f"{b} longest cell s", f"{b} peak MB"]
+        header += [f"{b} s", f"{b} longest cell s", f"{b} peak MB", f"{b} private MB"]
     header += [f"key results ({b})" for b in backends]
     lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for stem in stems:
@@ -164,13 +171,13 @@ def markdown(documents):
         for b in backends:
             entry = documents[b]["notebooks"].get(stem)
             if entry is None:
-                row += ["–", "–", "–"]
+                row += ["–", "–", "–", "–"]
                 texts.append("not run")
                 continue
             cell = entry.get("longest_cell_seconds")
             row += [f"{entry['seconds']:.0f}",
                     "–" if cell is None else f"{cell:.0f} (cell {entry['longest_cell']})",
-                    f"{entry['peak_rss_mb']:.0f}"]
+                    f"{entry['peak_rss_mb']:.0f}", _mb(entry.get("private_peak_mb"))]
             text = _fmt_results(entry["results"])
             texts.append(f"**error**: {entry['error']}" if "error" in entry else text)
         lines.append("| " + " | ".join(row + texts) + " |")
@@ -179,7 +186,8 @@ def markdown(documents):
         notebooks = documents[b]["notebooks"].values()
         total += [f"**{documents[b]['total_seconds']:.0f}**",
                   f"max {max((e.get('longest_cell_seconds', 0) for e in notebooks), default=0):.0f}",
-                  f"max {max((e['peak_rss_mb'] for e in notebooks), default=0):.0f}"]
+                  f"max {max((e['peak_rss_mb'] for e in notebooks), default=0):.0f}",
+                  f"max {_mb(max((e.get('private_peak_mb', 0) for e in notebooks), default=0))}"]
     lines += ["| " + " | ".join(total + [""] * len(backends)) + " |", ""]
     for b in backends:
         doc = documents[b]
@@ -188,6 +196,7 @@ def markdown(documents):
             continue
         slowest = max(entries, key=lambda s: entries[s]["seconds"])
         peak = max(e["peak_rss_mb"] for e in entries.values())
+        private = max(e.get("private_peak_mb", 0) for e in entries.values())
         failed = [s for s, e in entries.items() if "error" in e]
         share = entries[slowest]["seconds"] / max(doc["total_seconds"], 1e-9)
         longest = max(e.get("longest_cell_seconds", 0) for e in entries.values())
@@ -198,7 +207,9 @@ def markdown(documents):
                   f"longest cell {longest:.0f} s (under {CELL_LIMIT_S} s: "
                   f"{_check(longest < CELL_LIMIT_S)}); "
                   f"largest peak {peak:.0f} MB (every notebook under {PEAK_LIMIT_MB} MB: "
-                  f"{_check(peak < PEAK_LIMIT_MB)}); slowest `{slowest}` "
+                  f"{_check(peak < PEAK_LIMIT_MB)}); largest private memory {_mb(private)} MB "
+                  f"(every notebook under {PRIVATE_LIMIT_MB} MB: {_check(private < PRIVATE_LIMIT_MB) if private else 'not measured'}); "
+                  f"slowest `{slowest}` "
                   f"({share:.0%} of the total); failed: {', '.join(failed) or 'none'}; "
                   f"{_targets_text(entries)}; "
                   f"load average {doc['load_average_start']} at start, "

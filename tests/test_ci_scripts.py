@@ -62,3 +62,24 @@ def test_phases_succeed_when_every_phase_does(fake_make):
     run = run_script("phases.py", "--make", fake_make, "one", "two")
     assert run.returncode == 0
     assert run.stdout.splitlines()[-3].split() == ["one", "0:00:00", "ok"]
+
+
+def test_kernel_memory_counts_a_childs_private_memory():
+    """The memory gate's probe: resident and private MB of a process tree (benchmarks/)."""
+    sys.path.insert(0, str(SCRIPTS.parent))
+    from benchmarks.kernel_memory import tree_rss_mb
+
+    # a child that holds 200 MB of written (so resident, private) memory until told to stop
+    child = subprocess.Popen([sys.executable, "-c", "import sys; b = bytearray(200 * 2**20); "
+                              "b[::4096] = b'x' * len(b[::4096]); print('ok', flush=True); "
+                              "sys.stdin.read()"],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "ok"
+        tree, alone, private = tree_rss_mb(os.getpid())
+        _, _, own_private = tree_rss_mb(child.pid)
+    finally:
+        child.communicate("", timeout=30)
+    assert own_private > 195
+    assert tree > alone and private > own_private and private < tree
+    assert tree_rss_mb(child.pid) == (0.0, 0.0, 0.0)  # a process that is gone
