@@ -571,18 +571,27 @@ def plot_code_heatmaps(codes, n=40, title=None):
 def plot_beta_sweep(table, metrics=(("reconstruction", "reconstruction (nats)"),
                                     ("kl", "KL to the prior (nats)"),
                                     ("knn_accuracy", "kNN accuracy of z_mean"))):
-    """A beta sweep's results (rows with 'beta' and the metrics) against beta, log x-axis."""
+    """A beta sweep's results against beta (log x-axis): each run as a dot, and the mean over
+    runs with one standard deviation as error bars (rows with 'beta' and the metrics, one row
+    per run, e.g. per seed)."""
     import pandas as pd
 
-    table = pd.DataFrame(table).sort_values("beta")
+    table = pd.DataFrame(table)
+    summary = table.groupby("beta").agg(["mean", "std"]).sort_index()
+    betas = summary.index.to_numpy()
     fig, axes = plt.subplots(1, len(metrics), figsize=(4.6 * len(metrics), 3.8))
     for ax, (column, label) in zip(np.atleast_1d(axes), metrics):
-        ax.plot(table["beta"], table[column], "o-", lw=2.5, ms=9, color=_COLORS["enc"])
+        ax.plot(table["beta"], table[column], "o", ms=5, alpha=0.45, color=_COLORS["enc"],
+                label="one run")
+        ax.errorbar(betas, summary[(column, "mean")], yerr=summary[(column, "std")].fillna(0),
+                    fmt="o-", lw=2.5, ms=9, capsize=5, color=_COLORS["enc"],
+                    label="mean ± sd")
         ax.set_xscale("log")
-        ax.set_xticks(table["beta"], [f"{b:g}" for b in table["beta"]])
+        ax.set_xticks(betas, [f"{b:g}" for b in betas])
         ax.minorticks_off()
         ax.set_xlabel(r"$\beta$")
         ax.set_title(label)
+    np.atleast_1d(axes)[0].legend(frameon=False)
     fig.tight_layout()
     return fig
 

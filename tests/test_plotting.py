@@ -69,3 +69,16 @@ def test_mean_cv_panels_count_the_genes_they_leave_out():
     fig = plotting.plot_mean_cv({"input": counts}, n_genes=50)
     title = fig.axes[0].get_title()
     assert "of 50 genes shown" in title and title.split("\n")[1].startswith("45 ")
+
+
+def test_beta_sweep_shows_every_seed_and_the_mean_with_its_spread():
+    rows = [{"beta": beta, "seed": seed, "reconstruction": 150 + 3 * k + seed,
+             "kl": 10 - 3 * k, "knn_accuracy": 0.6 - 0.05 * k}
+            for k, beta in enumerate((0.1, 1.0, 4.0)) for seed in range(3)]
+    fig = plotting.plot_beta_sweep(rows)
+    first = fig.axes[0]
+    dots, means = first.lines[0], first.lines[1]
+    assert len(dots.get_xdata()) == 9  # every run
+    np.testing.assert_allclose(np.asarray(means.get_ydata(), float), [151, 154, 157])  # means
+    assert first.containers and first.get_legend() is not None  # error bars, labelled
+    assert [t.get_text() for t in first.get_xticklabels()] == ["0.1", "1", "4"]
