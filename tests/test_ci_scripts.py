@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.kernel_memory import tree_rss_mb
+
 SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
 
 
@@ -66,9 +68,6 @@ def test_phases_succeed_when_every_phase_does(fake_make):
 
 def test_kernel_memory_counts_a_childs_private_memory():
     """The memory gate's probe: resident and private MB of a process tree (benchmarks/)."""
-    sys.path.insert(0, str(SCRIPTS.parent))
-    from benchmarks.kernel_memory import tree_rss_mb
-
     # a child that holds 200 MB of written (so resident, private) memory until told to stop
     child = subprocess.Popen([sys.executable, "-c", "import sys; b = bytearray(200 * 2**20); "
                               "b[::4096] = b'x' * len(b[::4096]); print('ok', flush=True); "
