@@ -1,7 +1,8 @@
 # Two commands do everything on a fresh machine with Python 3.11:
 #   make lab    set up, build the student notebooks, open the course in JupyterLab
 #   make test   set up, check the browser stack (preflight), run the course_lib unit tests,
-#               execute every notebook, then the slides and browser tests; ends with a table
+#               execute every notebook, build the website from that execution, then the
+#               slides, site and browser tests; ends with a table
 #               of each phase's wall time and status (also in test-artifacts/phases.txt)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -20,7 +21,7 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 # otherwise leave a training kernel 300-500 MB larger. Binder's `start` script sets it too.
 export MALLOC_ARENA_MAX := 2
 
-.PHONY: setup student lab test unit notebooks clean
+.PHONY: setup student lab test unit notebooks executed clean
 
 setup: $(STAMP)
 
@@ -56,8 +57,11 @@ SOURCE_MEMORY := $(CURDIR)/test-artifacts/memory-source.json
 STUDENT_MEMORY := $(CURDIR)/test-artifacts/memory-student.json
 SOURCE_STDERR := $(CURDIR)/test-artifacts/stderr-source.json
 STUDENT_STDERR := $(CURDIR)/test-artifacts/stderr-student.json
+# The source notebooks' run also saves each notebook with its outputs into EXECUTED: the
+# website renders those copies (make site), so nothing is executed twice.
+EXECUTED := $(CURDIR)/test-artifacts/executed
 # what each run of the notebooks records, and what the gate after it reads
-SOURCE_RUN := COURSE_MEMORY=$(SOURCE_MEMORY) COURSE_STDERR=$(SOURCE_STDERR)
+SOURCE_RUN := COURSE_MEMORY=$(SOURCE_MEMORY) COURSE_STDERR=$(SOURCE_STDERR) COURSE_EXECUTED=$(EXECUTED)
 STUDENT_RUN := COURSE_MEMORY=$(STUDENT_MEMORY) COURSE_STDERR=$(STUDENT_STDERR)
 notebooks: student
 	mkdir -p test-artifacts
@@ -72,10 +76,16 @@ notebooks: student
 # pairing fails in preflight, in the first minutes, not after ~30 minutes of notebooks.
 test:
 	$(PYTHON) scripts/phases.py --make '$(MAKE)' --summary test-artifacts/phases.txt \
-		setup preflight unit notebooks browser-test
+		setup preflight unit notebooks site browser-test
+
+# Only the source notebooks, saved with their outputs for the site (make notebooks does this
+# and checks everything else too).
+executed: setup
+	mkdir -p test-artifacts
+	COURSE_EXECUTED=$(EXECUTED) $(BIN)/python -m pytest $(NBVAL) notebooks
 
 clean:
-	rm -rf $(VENV) student data/cache
+	rm -rf $(VENV) student data/cache site/_build site/notebooks site/generated
 
 # ---------------------------------------------------------------- slides, browser tests, benchmark
 # make preflight     chromium, node and the decks' npm packages in place, Playwright launches chromium
@@ -86,7 +96,7 @@ clean:
 # make bench-scgen   notebook 07's scGen prediction for every Kang cell type (~15 min)
 # make prepare       before class: every data file cached and verified, UMAP compiled,
 #                    student notebooks, lab settings and rendered decks in place
-.PHONY: slides browser-test chromium preflight lab-config bench bench-jax bench-scgen prepare
+.PHONY: slides site browser-test chromium preflight lab-config bench bench-jax bench-scgen prepare
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 NODE_STAMP := slides/node_modules/.package-lock.json
@@ -105,6 +115,16 @@ slides/_build/%.slides.html: slides/%.ipynb course_lib/plotting.py scripts/build
 	$(BIN)/python scripts/build_slides.py $<
 
 slides: $(DECK_HTML)
+
+# The site is rebuilt when a notebook's executed copy, a page, the build script or a deck
+# changes; the executed copies come from `make notebooks` (or `make executed`).
+SITE_STAMP := site/_build/html/index.html
+SITE_SOURCES := $(wildcard site/*.md site/*.yml site/*.bib site/_ext/*.py site/images/* site/_static/*) scripts/build_site.py course_lib/quiz.py \
+	README.md INSTRUCTORS.md data/README.md $(wildcard benchmarks/*.json benchmarks/*.md)
+site: $(SITE_STAMP)
+$(SITE_STAMP): $(wildcard $(EXECUTED)/*.ipynb) $(SITE_SOURCES) $(DECK_HTML) $(NODE_STAMP) | student
+	@test -n "$$(ls $(EXECUTED)/*.ipynb 2>/dev/null)" || $(MAKE) executed
+	$(BIN)/python scripts/build_site.py
 
 # Debian's Chromium (Playwright's own browser download cannot work offline).
 chromium:
@@ -134,7 +154,7 @@ $(LAB_PAGE_CONFIG): jupyter-config/page_config.json | setup
 prepare: student lab-config slides
 	$(BIN)/python -c 'from course_lib import data; [data.fetch(p) for p in data.REGISTRY]; print(len(data.REGISTRY), "data files verified")'
 
-browser-test: chromium slides student lab-config
+browser-test: chromium slides student lab-config site
 	COURSE_BROWSER_TESTS=1 $(BIN)/python -m pytest tests/browser
 
 bench: student

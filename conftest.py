@@ -9,6 +9,10 @@ tests/quality/test_kernel_memory.py checks the peaks against the budget.
 With COURSE_STDERR naming a JSON file, the text every cell wrote to stderr (warnings, log
 lines, tracebacks printed by libraries) is collected as {notebook path: [{"cell": index,
 "text": ...}]}; tests/quality/test_notebook_output.py requires it to be empty.
+
+With COURSE_EXECUTED naming a directory, each notebook is saved there with the outputs this
+run produced (nbval keeps them in memory only): the website renders these copies, so the
+course is executed once per CI run and the site shows what the tests saw.
 """
 
 import json
@@ -16,12 +20,14 @@ import os
 import time
 from pathlib import Path
 
+import nbformat
 from nbval.plugin import IPyNbFile
 
 from benchmarks.kernel_memory import MEMORY_ENV, PEAK_LIMIT_MB, PeakMemory, kernel_pid
 
 
 STDERR_ENV = "COURSE_STDERR"
+EXECUTED_ENV = "COURSE_EXECUTED"
 
 
 def pytest_configure(config):
@@ -33,6 +39,9 @@ def pytest_configure(config):
     if os.environ.get(STDERR_ENV):
         config.pluginmanager.register(CellStderr(Path(os.environ[STDERR_ENV]), config.rootpath),
                                       "cell-stderr")
+    if os.environ.get(EXECUTED_ENV):
+        config.pluginmanager.register(ExecutedCopies(Path(os.environ[EXECUTED_ENV])),
+                                      "executed-copies")
 
 
 class KernelMemory:
@@ -106,3 +115,41 @@ class CellStderr:
                 entries.append({"cell": item.name, "text": output.get("text", "")})
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.path.write_text(json.dumps(self.found, indent=2) + "\n")
+
+
+class ExecutedCopies:
+    """Writes each notebook, with the outputs nbval collected for its code cells, into a
+    directory once its last cell has run. A notebook whose run failed is not written, so a
+    stale copy cannot pass for a fresh one (the site build reports the missing file)."""
+
+    def __init__(self, directory):
+        self.directory, self.failed = directory, set()
+
+    def _copy(self, notebook):
+        return self.directory / Path(notebook.path).name
+
+    def pytest_runtest_setup(self, item):
+        # an earlier run's copy must not outlive a failure in this one
+        if isinstance(item.parent, IPyNbFile) and item.cell_num == 0:
+            self._copy(item.parent).unlink(missing_ok=True)
+
+    def pytest_runtest_logreport(self, report):
+        if report.failed:
+            self.failed.add(report.nodeid.split("::")[0])
+
+    def pytest_runtest_teardown(self, item, nextitem):
+        notebook = item.parent
+        if not isinstance(notebook, IPyNbFile):
+            return
+        count = item.cell_num + 1
+        item.cell.outputs = list(item.test_outputs or [])
+        item.cell.execution_count = count
+        for output in item.cell.outputs:
+            if output.get("output_type") == "execute_result":
+                output["execution_count"] = count
+        if nextitem is not None and nextitem.parent is notebook:
+            return
+        if item.nodeid.split("::")[0] in self.failed:
+            return
+        self.directory.mkdir(parents=True, exist_ok=True)
+        nbformat.write(notebook.nb, str(self._copy(notebook)))

@@ -5,6 +5,13 @@ import warnings
 
 import matplotlib as mpl
 
+# Categorical colours distinct for readers with the common colour-vision deficiencies
+# (course_lib.plotting.category_colours picks from them).
+OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#000000",
+             "#F0E442")
+TABLEAU_COLORBLIND = ("#006BA4", "#FF800E", "#ABABAB", "#595959", "#5F9ED1", "#C85200",
+                      "#898989", "#A2C8EC", "#FFBC79", "#CFCFCF")
+
 PROJECTOR_STYLE = {
     "figure.dpi": 100,
     "savefig.dpi": 150,
@@ -17,6 +24,8 @@ PROJECTOR_STYLE = {
     "axes.spines.top": False,
     "axes.spines.right": False,
     "image.cmap": "viridis",
+    # lines and bars in colours that colour-blind readers tell apart
+    "axes.prop_cycle": mpl.cycler(color=OKABE_ITO),
 }
 # A deck shows a wide figure at about two thirds of its notebook size; larger text keeps
 # ticks and legends legible from the back of a lecture room.

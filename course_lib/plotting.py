@@ -3,6 +3,8 @@
 import matplotlib.pyplot as plt
 import numpy as np
 
+from course_lib.notebook import OKABE_ITO, TABLEAU_COLORBLIND
+
 
 def show_images(images, titles=None, ncols=10, size=1.3, cmap="gray_r", suptitle=None):
     """Grid of small grey-scale images with optional titles; returns the figure."""
@@ -86,6 +88,17 @@ def plot_confusion(matrix, labels=None, title="Confusion matrix (counts)"):
 
 # ---------------------------------------------------------------- lecture slide figures
 # Schematics are drawn with matplotlib patches so the slides carry no copied images.
+def category_colours(n):
+    """Colours for n categories that readers with the common colour-vision deficiencies tell
+    apart: Okabe & Ito's eight, Tableau's colour-blind ten for nine or ten (digits); beyond
+    ten, tab20's, some pairs of which such readers confuse. Continuous values use viridis."""
+    if n <= len(OKABE_ITO):
+        return list(OKABE_ITO[:n])
+    if n <= len(TABLEAU_COLORBLIND):
+        return list(TABLEAU_COLORBLIND[:n])
+    return [plt.cm.tab20(k % 20) for k in range(n)]
+
+
 _COLORS = {"enc": "#4C72B0", "dec": "#DD8452", "lat": "#55A868", "gen": "#C44E52",
            "dis": "#8172B3", "data": "#937860", "grey": "0.55"}
 
@@ -293,7 +306,7 @@ def plot_beta_posteriors(betas=(0.1, 1.0, 8.0), n_cells=12, seed=0):
         ax.add_patch(Ellipse((0, 0), 4, 4, fc="none", ec="0.4", ls="--", lw=1.5))
         for k, (dx, dy) in enumerate(directions * 1.6 * shrink):
             ax.add_patch(Ellipse((dx, dy), 2 * width, 2 * width * 0.8,
-                                 fc=plt.cm.tab20(k % 20), alpha=0.45))
+                                 fc=OKABE_ITO[k % len(OKABE_ITO)], alpha=0.45))
         ax.set_xlim(-4, 4)
         ax.set_ylim(-4, 4)
         ax.set_aspect("equal")
@@ -305,8 +318,7 @@ def plot_beta_posteriors(betas=(0.1, 1.0, 8.0), n_cells=12, seed=0):
     return fig
 
 
-def plot_embedding(coords, labels, title=None, ax=None, s=8, legend=True, cmap="tab10",
-                   axis_label="dim"):
+def plot_embedding(coords, labels, title=None, ax=None, s=8, legend=True, axis_label="dim"):
     """2-D embedding coloured by a categorical label (or a continuous value).
 
     The axes are labelled "<axis_label> 1" and "<axis_label> 2", e.g. ``axis_label="PC"``.
@@ -324,10 +336,10 @@ def plot_embedding(coords, labels, title=None, ax=None, s=8, legend=True, cmap="
                            cmap="viridis")
         ax.figure.colorbar(shown, ax=ax)
     else:
-        for k, name in enumerate(sorted(labels.dropna().unique())):
+        names = sorted(labels.dropna().unique())
+        for name, colour in zip(names, category_colours(len(names))):
             mask = (labels == name).to_numpy()
-            ax.scatter(coords[mask, 0], coords[mask, 1], s=s, label=name,
-                       color=plt.get_cmap(cmap)(k % 10))
+            ax.scatter(coords[mask, 0], coords[mask, 1], s=s, label=name, color=colour)
         if legend:
             ax.legend(markerscale=2.5, frameon=False, fontsize="small", loc="center left",
                       bbox_to_anchor=(1.0, 0.5))
@@ -358,7 +370,7 @@ def plot_mean_variance(counts_by_name, ax=None, min_mean=1e-3):
         var = np.asarray(sq.mean(axis=0)).ravel() - mean ** 2
         keep = (mean > min_mean) & (var > 0)
         ax.scatter(mean[keep], var[keep], s=3, alpha=0.35, label=name,
-                   color=plt.cm.tab10(k))
+                   color=OKABE_ITO[k % len(OKABE_ITO)])
     line = np.logspace(np.log10(min_mean), np.log10(ax.get_xlim()[1]), 50)
     ax.plot(line, line, "k--", lw=1.5, label="Poisson: var = mean")
     ax.set_xscale("log")
@@ -660,7 +672,7 @@ def plot_real_generated_embedding(coords, is_generated, real_labels=None, genera
     ax.legend(frameon=False, loc="best")
     ax.set_title(title)
     categories = sorted(set().union(*[set(labels.tolist()) for _, _, labels in label_sets]))
-    palette = {c: plt.get_cmap("tab20")(k % 20) for k, c in enumerate(categories)}
+    palette = dict(zip(categories, category_colours(len(categories))))
     for k, (name, mask, labels) in enumerate(label_sets):
         ax = axes[0, k + 1]
         ax.scatter(coords[:, 0], coords[:, 1], s=s, color="0.9")
@@ -747,7 +759,7 @@ def plot_mean_cv(expression_by_name, min_mean=1e-3, n_genes=None):
         mean, cv = matrix if isinstance(matrix, tuple) else mean_cv(matrix)
         keep = (mean > min_mean) & (cv > 0)
         lm, lcv = np.log10(mean[keep]), np.log10(cv[keep])
-        ax.scatter(lm, lcv, s=3, alpha=0.3, color=plt.cm.tab10(k))
+        ax.scatter(lm, lcv, s=3, alpha=0.3, color=OKABE_ITO[k % len(OKABE_ITO)])
         centres, medians = smooth_trend(lm, lcv)
         ax.plot(centres, medians, color="black", lw=2.5, label="running median")
         line = np.linspace(lm.min(), lm.max(), 20)
@@ -840,7 +852,7 @@ def plot_paths(coords, labels, paths, title=None, s=8, axis_label="dim"):
     ``paths`` maps a name to the (n_steps, 2) projected path coordinates.
     """
     fig, ax = plt.subplots(figsize=(8, 6))
-    plot_embedding(coords, labels, ax=ax, s=s, cmap="tab10", axis_label=axis_label)
+    plot_embedding(coords, labels, ax=ax, s=s, axis_label=axis_label)
     for k, (name, path) in enumerate(paths.items()):
         path = np.asarray(path)
         ax.plot(path[:, 0], path[:, 1], "-o", color=("black", _COLORS["gen"])[k % 2], lw=2.5,
@@ -862,7 +874,7 @@ def plot_score_bars(scores, title=None, ylabel="score"):
     for k, method in enumerate(methods):
         xs = np.arange(len(metrics)) + (k - (len(methods) - 1) / 2) * width
         values = [scores[method][m] for m in metrics]
-        bars = ax.bar(xs, values, width, label=method, color=plt.cm.tab10(k))
+        bars = ax.bar(xs, values, width, label=method, color=category_colours(len(methods))[k])
         for bar, value in zip(bars, values):
             ax.text(bar.get_x() + bar.get_width() / 2, max(value, 0) + 0.01, f"{value:.2f}",
                     ha="center", va="bottom", fontsize=10)

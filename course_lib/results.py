@@ -19,7 +19,8 @@ _recorded = {}
 
 
 def record(name, value):
-    """Record one named result and return it as a float."""
+    """Record one named result. Returns nothing, so a cell that ends with a record call
+    shows no stray number under its (collapsed) input."""
     value = float(value)
     if not math.isfinite(value):
         raise ValueError(f"result {name!r} is {value}; only finite numbers can be recorded")
@@ -30,7 +31,6 @@ def record(name, value):
         if set_aside:
             warnings.warn(f"{target} was not a readable results file; it was moved to "
                           f"{set_aside} and a new one started.", RuntimeWarning, stacklevel=2)
-    return value
 
 
 def _store(path, name, value):

@@ -13,6 +13,8 @@ import io
 import matplotlib.pyplot as plt
 import numpy as np
 
+from course_lib.plotting import category_colours
+
 
 def _decode_one(decoder, z):
     """Decode a single latent point with a Keras decoder (or any callable) to a NumPy image."""
@@ -33,14 +35,15 @@ def explorer_figure(decoder, z, background=None, labels=None, limit=3.0, side=28
                                       gridspec_kw={"width_ratios": [1.25, 1]})
     if background is not None:
         background = np.asarray(background)
-        colours = None if labels is None else plt.cm.tab10(np.asarray(labels) % 10)
+        palette = np.array(category_colours(10))  # digits 0-9
+        colours = None if labels is None else palette[np.asarray(labels) % 10]
         left.scatter(background[:, 0], background[:, 1], s=2, c=colours, alpha=0.4)
         if labels is not None:  # name each class at its median position
             labels = np.asarray(labels)
             for label in np.unique(labels):
                 x, y = np.median(background[labels == label, :2], axis=0)
                 left.text(x, y, str(label), fontsize=15, weight="bold", ha="center",
-                          va="center", color=plt.cm.tab10(int(label) % 10),
+                          va="center", color=palette[int(label) % 10],
                           bbox=dict(boxstyle="round,pad=0.1", fc="white", alpha=0.7, lw=0))
     left.plot(z[0], z[1], marker="X", ms=16, color="black", mec="white", mew=1.5)
     left.set_xlim(-limit, limit)

@@ -1,6 +1,7 @@
 """The committed notebooks and slide decks: valid nbformat, stored without outputs."""
 
 import json
+import re
 from pathlib import Path
 
 import nbformat
@@ -21,3 +22,17 @@ def test_notebook_is_valid_and_committed_without_outputs(path):
         if cell["cell_type"] == "code":
             assert not cell["outputs"] and cell["execution_count"] is None, (
                 f"{path.name}, cell {cell['id']}: clear its outputs before committing")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_display_math_survives_every_markdown_parser(path):
+    # JupyterLab protects $$...$$ before parsing Markdown; the website's parser does not, and
+    # reads a line inside that starts with "- " or "+ " as a list item
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.cell_type != "markdown":
+            continue
+        for block in re.findall(r"\$\$(.*?)\$\$", cell.source, flags=re.S):
+            for line in block.split("\n")[1:]:
+                assert not re.match(r"\s*([-+*>]\s|\d+\.\s|#)", line), (
+                    f"{path.name}, cell {cell.id}: join this line of display math to the "
+                    f"previous one: {line.strip()[:60]!r}")

@@ -322,3 +322,32 @@ def test_latent_explorer_is_live_in_the_notebook_view(course_lab, browser, artif
     sliders = slider.count()
     page.close()
     assert sliders == 2  # one per latent dimension
+
+
+def test_quiz_gives_feedback_in_jupyterlab(course_lab, browser, artifacts):
+    """The self-check quiz, as a student meets it at the end of a notebook: a click on a
+    choice opens its verdict, and its math is typeset."""
+    base, folder = course_lab
+    nbformat.write(nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell(
+            'import course_lib\nfrom course_lib import quiz\n\nquiz.show("04")')],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}}), folder / "quiz.ipynb")
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    problems = watch_page(page, [base + "/", base.replace("http", "ws") + "/", "data:", "blob:"])
+    page.goto(f"{base}/lab/tree/quiz.ipynb?token={LAB_TOKEN}")
+    page.locator(".jp-StatusBar-TextItem", has_text="| Idle").first.wait_for(timeout=180_000)
+    cell = run_next_cell(page, 0)
+    output = cell.locator(".jp-OutputArea-output .course-quiz")
+    output.wait_for(timeout=60_000)
+    wrong = output.locator("details:has(.course-quiz-wrong)").first
+    wrong.locator("summary").click()
+    feedback = wrong.locator(".course-quiz-wrong")
+    feedback.wait_for(state="visible", timeout=5_000)
+    text = feedback.inner_text()
+    page.wait_for_function("el => el.querySelectorAll('mjx-container').length > 0",
+                           arg=output.element_handle(), timeout=30_000)
+    page.screenshot(path=artifacts / "lab-quiz.png")
+    page.close()
+    assert text.startswith("✘ Not quite.") and len(text) > 30
+    assert not problems["external"], f"requests left the machine: {problems['external']}"
