@@ -1,6 +1,7 @@
 """Notebook start-up: quiet logs, seeded randomness, projector-friendly figures."""
 
 import logging
+import re
 import warnings
 
 import matplotlib as mpl
@@ -52,6 +53,68 @@ def quiet_libraries():
         logging.getLogger(name).setLevel(logging.ERROR)
 
 
+def _plain(label):
+    """A matplotlib label without its TeX markup: "$\\beta$ = 4" -> "beta = 4"."""
+    return re.sub(r"\s+", " ", re.sub(r"[$\\{}]|mathrm|mathbf", "", label)).strip()
+
+
+def describe_figure(fig):
+    """A figure in words, from its own labels: its title, then each panel's title (or what
+    it plots against what) and legend entries. The website uses it as the figure's alt text."""
+    parts = [_plain(fig.get_suptitle())] if fig.get_suptitle() else []
+    panels = [ax for ax in fig.axes if ax.get_visible() and ax.get_label() != "<colorbar>"
+              and (ax.has_data() or ax.images)]
+    for ax in panels:
+        what = _plain(ax.get_title())
+        if not what and ax.get_xlabel() and ax.get_ylabel():
+            what = f"{_plain(ax.get_ylabel())} against {_plain(ax.get_xlabel())}"
+        legend = ax.get_legend()
+        names = [_plain(t.get_text()) for t in legend.get_texts()][:8] if legend else []
+        if names:
+            what = f"{what} ({', '.join(names)})" if what else ", ".join(names)
+        if what:
+            parts.append(what)
+    kind = "A figure" if len(panels) < 2 else f"A figure of {len(panels)} panels"
+    return f"{kind}: {'; '.join(parts)}." if parts else f"{kind}."
+
+
+def _describe_inline_figures():
+    """Attach describe_figure's text to every inline figure's PNG, as output metadata
+    ("alt"), so that an executed notebook carries a description of each figure."""
+    try:
+        import matplotlib.pyplot as plt
+        from IPython import get_ipython
+        from matplotlib.figure import Figure
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+
+    def install(*_):
+        png = shell.display_formatter.formatters["image/png"]
+        try:
+            draw = png.lookup_by_type(Figure)
+        except KeyError:  # the inline backend has not registered its formatter yet
+            return False
+        if not getattr(draw, "describes_figures", False):
+            def png_with_alt(fig):
+                data = draw(fig)
+                return None if data is None else (data, {"alt": describe_figure(fig)})
+
+            png_with_alt.describes_figures = True
+            png.for_type(Figure, png_with_alt)
+        if install in shell.events.callbacks["post_run_cell"]:
+            shell.events.unregister("post_run_cell", install)
+        return True
+
+    # pyplot loads its backend with the first figure; the inline backend then registers its
+    # PNG formatter (at once, or after the running cell)
+    plt.close(plt.figure())
+    if not install():
+        shell.events.register("post_run_cell", install)
+
+
 def setup_notebook(seed=0, slides=False):
     """Prepare a notebook: quiet logs, one seed for Python/NumPy/backend, readable figures.
 
@@ -63,4 +126,5 @@ def setup_notebook(seed=0, slides=False):
 
     keras.utils.set_random_seed(seed)  # Python, NumPy and Keras (and TensorFlow if installed)
     mpl.rcParams.update(SLIDE_STYLE if slides else PROJECTOR_STYLE)
+    _describe_inline_figures()
     print(f"Keras {keras.__version__} on the {keras.backend.backend()} backend, seed {seed}")

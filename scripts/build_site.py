@@ -130,7 +130,13 @@ def page(executed):
                 mystnb["code_prompt_show"] = "Show solution"
                 mystnb["code_prompt_hide"] = "Hide solution"
             if _has_image(cell):
-                mystnb["image"] = {"alt": alt_text(last_markdown) or "Figure"}
+                # the figure's own description (course_lib.notebook.describe_figure, saved
+                # with its output), else the sentence that introduces it
+                described = list(dict.fromkeys(
+                    o.get("metadata", {}).get("image/png", {}).get("alt", "")
+                    for o in cell.get("outputs", []) if "image/png" in o.get("data", {})))
+                described = " / ".join(d for d in described if d)
+                mystnb["image"] = {"alt": described or alt_text(last_markdown) or "Figure"}
             # widgets need a kernel; the page shows their text fallback
             for output in cell.get("outputs", []):
                 output.get("data", {}).pop("application/vnd.jupyter.widget-view+json", None)

@@ -19,3 +19,25 @@ def test_setup_prints_one_banner_and_returns_nothing(capsys):
     assert setup_notebook(seed=0) is None
     banner = capsys.readouterr().out
     assert banner.count("\n") == 1 and "backend, seed 0" in banner
+
+
+def test_a_figure_is_described_by_its_own_labels():
+    import matplotlib.pyplot as plt
+
+    from course_lib.notebook import describe_figure
+
+    fig, (left, right) = plt.subplots(1, 2)
+    left.plot([1, 2], label="train")
+    left.plot([2, 1], label="validation")
+    left.legend()
+    left.set_xlabel("epoch")
+    left.set_ylabel("loss")
+    right.imshow([[0, 1], [1, 0]])
+    right.set_title(r"$\beta$ = 4")
+    fig.suptitle("training")
+    assert describe_figure(fig) == ("A figure of 2 panels: training; loss against epoch "
+                                    "(train, validation); beta = 4.")
+    plt.close(fig)
+    empty = plt.figure()
+    assert describe_figure(empty) == "A figure."
+    plt.close(empty)

@@ -66,6 +66,10 @@ def test_figures_get_the_sentence_that_introduces_them_as_alt_text():
     figure = next(c for c in nb.cells if c.source == "plot()")
     assert figure.metadata["mystnb"]["image"]["alt"] == (
         "The figure below shows the latent space, coloured by z1.")
+    described = _notebook()
+    described.cells[2].outputs[0]["metadata"] = {"image/png": {"alt": "A figure: loss against epoch."}}
+    figure = next(c for c in build_site.page(described).cells if c.source == "plot()")
+    assert figure.metadata["mystnb"]["image"]["alt"] == "A figure: loss against epoch."
     assert build_site.alt_text("## The latent manifold\n\nDecoding a grid of codes. "
                                "Each tile is one decoded point:") == "Each tile is one decoded point"
     assert len(build_site.alt_text("word " * 200)) <= 250
