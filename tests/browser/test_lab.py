@@ -335,11 +335,16 @@ def test_quiz_gives_feedback_in_jupyterlab(course_lab, browser, artifacts):
                                  "language": "python"}}), folder / "quiz.ipynb")
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     problems = watch_page(page, [base + "/", base.replace("http", "ws") + "/", "data:", "blob:"])
-    page.goto(f"{base}/lab/tree/quiz.ipynb?token={LAB_TOKEN}")
+    # a workspace of its own: the earlier tests' notebooks would be open in other tabs
+    page.goto(f"{base}/lab/workspaces/quiz/tree/quiz.ipynb?token={LAB_TOKEN}")
     page.locator(".jp-StatusBar-TextItem", has_text="| Idle").first.wait_for(timeout=180_000)
     cell = run_next_cell(page, 0)
     output = cell.locator(".jp-OutputArea-output .course-quiz")
-    output.wait_for(timeout=60_000)
+    try:
+        output.wait_for(timeout=60_000)
+    except Exception:
+        page.screenshot(path=artifacts / "lab-quiz-failed.png")
+        raise
     wrong = output.locator("details:has(.course-quiz-wrong)").first
     wrong.locator("summary").click()
     feedback = wrong.locator(".course-quiz-wrong")
