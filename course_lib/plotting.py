@@ -871,10 +871,10 @@ def plot_score_bars(scores, title=None, ylabel="score"):
     metrics = list(next(iter(scores.values())))
     width = 0.8 / len(methods)
     fig, ax = plt.subplots(figsize=(1.9 * len(metrics) * len(methods) ** 0.5 + 2.5, 4))
-    for k, method in enumerate(methods):
+    for k, (method, colour) in enumerate(zip(methods, category_colours(len(methods)))):
         xs = np.arange(len(metrics)) + (k - (len(methods) - 1) / 2) * width
         values = [scores[method][m] for m in metrics]
-        bars = ax.bar(xs, values, width, label=method, color=category_colours(len(methods))[k])
+        bars = ax.bar(xs, values, width, label=method, color=colour)
         for bar, value in zip(bars, values):
             ax.text(bar.get_x() + bar.get_width() / 2, max(value, 0) + 0.01, f"{value:.2f}",
                     ha="center", va="bottom", fontsize=10)

@@ -6,6 +6,7 @@ every internal link pointing at a file that exists. Then what a reader does: ope
 solution, click a quiz answer, search for a term.
 """
 
+import functools
 import re
 from pathlib import Path
 from urllib.parse import urldefrag, urlparse
@@ -19,13 +20,9 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 VIEWPORT = {"width": 1280, "height": 900}
 
 
-_HTML = {}
-
-
+@functools.cache
 def _html(path):
-    if path not in _HTML:
-        _HTML[path] = path.read_text(errors="replace")
-    return _HTML[path]
+    return path.read_text(errors="replace")
 
 
 def pages():
