@@ -38,7 +38,7 @@ def latent_quality(x, labels, seed=0):
 # The metrics of the scIB benchmark (Luecken et al. 2022, Nat Methods 19:41), as scib-metrics
 # computes them; tests/test_batch_metrics.py checks them against that package. All are scaled
 # so that 1 is best. Batch mixing: silhouette_batch, ilisi, graph_connectivity. Biology kept:
-# silhouette_label, clisi, and KMeans NMI/ARI (kmeans_agreement above).
+# silhouette_label, clisi, isolated_labels, and KMeans NMI/ARI (kmeans_agreement above).
 
 def silhouette_label(x, labels):
     """scIB's label ASW: the silhouette of ``labels`` rescaled from -1..1 to 0..1 as (s+1)/2."""
@@ -64,6 +64,26 @@ def silhouette_batch(x, batches, labels):
         if 1 < n_batches < here.sum():  # silhouette needs 2 batches and one with 2+ cells
             per_label.append(np.mean(1 - np.abs(silhouette_samples(x[here], batches[here]))))
     return float(np.mean(per_label))
+
+
+def isolated_labels(x, batches, labels):
+    """scIB's isolated-label score (0..1): are the labels that few batches hold kept apart?
+
+    A label found in the fewest batches (CellBench: the two lines missing from the 3-line
+    batches) is the easiest to lose, merged into a neighbour by a correction that pulls
+    batches together. Each of its cells scores its silhouette on *all* labels, rescaled to
+    (s+1)/2; the score is the mean over those cells, averaged over the isolated labels. This is
+    scib-metrics' version (the original scib package can also score an F1 of clusters). When
+    every label is in equally many batches, every label counts as isolated.
+    """
+    from sklearn.metrics import silhouette_samples
+
+    batches, labels = np.asarray(batches).astype(str), np.asarray(labels).astype(str)
+    spread = {label: len(np.unique(batches[labels == label])) for label in np.unique(labels)}
+    fewest = min(spread.values())
+    rescaled = (silhouette_samples(np.asarray(x), labels) + 1) / 2
+    return float(np.mean([rescaled[labels == label].mean()
+                          for label, n in spread.items() if n == fewest]))
 
 
 def _knn(x, k):
@@ -156,13 +176,15 @@ def scib_scores(x, batches, labels, seed=0):
     """The scIB metrics of an embedding ``x``, as a dict; every score 0..1, higher = better.
 
     Batch mixing: silhouette_batch, ilisi, graph_connectivity. Biology kept (``labels``, e.g.
-    the cell lines): silhouette_label, clisi, and NMI/ARI of KMeans with K = number of labels.
+    the cell lines): silhouette_label, clisi, isolated_labels, and NMI/ARI of KMeans with
+    K = number of labels.
     """
     return {"silhouette_batch": silhouette_batch(x, batches, labels),
             "ilisi": ilisi(x, batches),
             "graph_connectivity": graph_connectivity(x, labels),
             "silhouette_label": silhouette_label(x, labels),
             "clisi": clisi(x, labels),
+            "isolated_labels": isolated_labels(x, batches, labels),
             **kmeans_agreement(x, labels, seed=seed)}
 
 

@@ -133,12 +133,22 @@ TARGETS = (
            at_least=5, why="batch norm in the generator undoes the mode collapse"),
     Target("scgan_rf_auc", at_most=0.70, why="scGAN 0.65 (paper), 0.59 (GRouNdGAN)"),
     # Kang, notebook 06: every model fitted on half of each cell's molecules. A 2-core run:
-    # ASW 0.126 (Gaussian VAE) vs 0.073 (PCA); MCV loss 0.0140 (Gaussian VAE) and 0.0152
+    # ASW 0.126 (Gaussian VAE) vs 0.073 (PCA); MCV loss 0.0140 (Gaussian VAE) and 0.0145
     # (count VAE) vs 0.0231 without denoising. Each bound asks for about half of the gap.
-    # NMI and ARI (the Gaussian VAE 0.035 and 0.040 ahead of PCA) and the count VAE's latent
-    # scores (0.046-0.128 ASW between 40 and 60 epochs) move too much to be gated.
+    # The Gaussian VAE's NMI and ARI (0.035 and 0.040 ahead of PCA) are not gated: KMeans
+    # scores move by a few hundredths with the training seed.
     Target("latent_asw", baseline="pca_asw", at_least=0.025,
            why="the Gaussian VAE's code separates cell types better than 32 PCs"),
+    # The count VAE (batches of 64, chosen on validation loss): with training seeds 0, 1, 2
+    # its code led PCA by 0.041-0.052 ASW, 0.010-0.033 NMI and 0.012-0.038 ARI (2-core
+    # runs). ASW asks for about half of the smallest lead; NMI and ARI only that it is not
+    # behind, as their leads are of the size of their seed-to-seed spread.
+    Target("count_latent_asw", baseline="pca_asw", at_least=0.02,
+           why="the count VAE's code separates cell types better than 32 PCs"),
+    Target("count_latent_nmi", baseline="pca_nmi", at_least=0.0,
+           why="... and its KMeans clusters match them at least as well (NMI)"),
+    Target("count_latent_ari", baseline="pca_ari", at_least=0.0,
+           why="... (ARI)"),
     Target("mcv_loss_vae", baseline="mcv_loss_none", at_most=-0.004,
            why="the Gaussian VAE denoises: closer to the held-out molecules than the input"),
     Target("mcv_loss_count_vae", baseline="mcv_loss_none", at_most=-0.004,

@@ -3,6 +3,7 @@ scib-metrics (the reference implementation, pinned in requirements-dev.txt)."""
 
 import numpy as np
 import pytest
+from sklearn.metrics import silhouette_samples
 
 from course_lib import metrics
 
@@ -43,6 +44,7 @@ def test_scores_agree_with_scib_metrics(batch_effect):
             neighbours.subset_neighbors(15), labels),
         "silhouette_label": scib_metrics.silhouette_label(x, labels),
         "clisi": scib_metrics.clisi_knn(neighbours, labels, perplexity=30),
+        "isolated_labels": scib_metrics.isolated_labels(x, labels, batches),
     }
     # NMI and ARI are scikit-learn's in both; only the KMeans run before them differs
     assert set(ours) == set(theirs) | {"nmi", "ari"}
@@ -60,6 +62,22 @@ def test_batch_scores_are_high_when_mixed_and_low_when_batches_separate():
     # 3 batches fully separated within a label: each is its own piece of the kNN graph
     assert separated["graph_connectivity"] == pytest.approx((1 / 3 + 1 / 3 + 1 / 2) / 3,
                                                             abs=0.02)
+
+
+def test_isolated_labels_scores_only_the_labels_in_fewest_batches():
+    x, batches, labels = _cells(0.0)
+    rescaled = (silhouette_samples(x, labels) + 1) / 2
+    # "C" is the one label in two batches only
+    assert metrics.isolated_labels(x, batches, labels) == pytest.approx(
+        rescaled[labels == "C"].mean())
+    # merge "C" into "B": its silhouette falls to about 0, rescaled 0.5
+    merged = x.copy()
+    merged[labels == "C", 0] -= 6.0
+    assert metrics.isolated_labels(merged, batches, labels) < (
+        metrics.isolated_labels(x, batches, labels) - 0.2)
+    # every label in every batch: all labels count
+    everywhere = np.resize(["b0", "b1", "b2"], len(labels))
+    assert metrics.isolated_labels(x, everywhere, labels) == pytest.approx(rescaled.mean())
 
 
 def test_silhouette_batch_scores_one_minus_the_absolute_silhouette():
