@@ -81,8 +81,6 @@ def test_isolated_labels_scores_only_the_labels_in_fewest_batches():
 
 
 def test_silhouette_batch_scores_one_minus_the_absolute_silhouette():
-    from sklearn.metrics import silhouette_samples
-
     x, batches, labels = _cells(3.0)
     a = labels == "A"
     expected_a = np.mean(1 - np.abs(silhouette_samples(x[a], batches[a])))
