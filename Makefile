@@ -96,7 +96,10 @@ clean:
 # make bench-scgen   notebook 07's scGen prediction for every Kang cell type (~15 min)
 # make prepare       before class: every data file cached and verified, UMAP compiled,
 #                    student notebooks, lab settings and rendered decks in place
-.PHONY: slides site browser-test chromium preflight lab-config bench bench-jax bench-scgen prepare
+# make present       presentation copies of the decks and notebooks in present/ (git-ignored,
+#                    rebuilt from the sources), then JupyterLab on them for RISE (autosave off)
+# make reset         rebuild present/ from the sources without starting JupyterLab
+.PHONY: slides site browser-test chromium preflight lab-config bench bench-jax bench-scgen prepare present reset
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 NODE_STAMP := slides/node_modules/.package-lock.json
@@ -153,6 +156,12 @@ $(LAB_PAGE_CONFIG): jupyter-config/page_config.json | setup
 # numba code of UMAP and scanpy into numba's on-disk cache (as Binder's postBuild does).
 prepare: student lab-config slides
 	$(BIN)/python -c 'from course_lib import data; [data.fetch(p) for p in data.REGISTRY]; print(len(data.REGISTRY), "data files verified")'
+
+reset: lab-config
+	$(BIN)/python scripts/present.py
+
+present: slides lab-config
+	$(BIN)/python scripts/present.py --lab
 
 browser-test: chromium slides student lab-config site
 	COURSE_BROWSER_TESTS=1 $(BIN)/python -m pytest tests/browser

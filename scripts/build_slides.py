@@ -19,9 +19,8 @@ from pathlib import Path
 import nbformat
 from nbconvert import SlidesExporter
 from nbconvert.preprocessors import ExecutePreprocessor
-from traitlets.config import Config
-
 from rise_metadata import setup_cell_index
+from traitlets.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
 SLIDES = ROOT / "slides"
@@ -94,6 +93,9 @@ def build_deck(path, slides_exporter):
     """Execute one deck and write its HTML; return the output path."""
     notebook = nbformat.read(path, as_version=4)
     execute(notebook, path.parent)
+    # The executed deck, for the figures of its presentation copy (scripts/present.py).
+    (BUILD / "executed").mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook, BUILD / "executed" / path.name)
     # The set-up cell belongs to the title slide only so that RISE runs it live.
     del notebook.cells[setup_cell_index(notebook)]
     html, _ = slides_exporter.from_notebook_node(notebook, resources={"metadata": {
