@@ -8,6 +8,7 @@ committed sources every time, so it is also the reset after a class):
 - in each deck copy, the figures of its hidden-input cells from the rendered deck's execution
   (slides/_build/executed/, written by `make slides`): a figure slide shows its figure on
   arrival, before any Shift+Enter;
+- the set-up cell first on the title slide, so the first Shift+Enter runs it;
 - in the copies, every code cell after the first of a slide starts a fragment (with the
   markdown just above it): ArrowRight reveals it and RISE selects its code, so one
   Shift+Enter runs one visible cell and the slide stays on screen with its output;
@@ -78,6 +79,17 @@ def one_code_cell_per_step(notebook):
     return notebook
 
 
+def setup_first(notebook):
+    """The set-up cell becomes the first cell of the title slide: a slideshow opens with the
+    first cell selected, so the first Shift+Enter runs the set-up (and stays on the title)."""
+    if rise_metadata.setup_cell_index(notebook) == 1:
+        title, setup = notebook.cells[0], notebook.cells[1]
+        rise_metadata.set_slide_type(setup, "slide")
+        rise_metadata.set_slide_type(title, "-")
+        notebook.cells[0], notebook.cells[1] = setup, title
+    return notebook
+
+
 def figure_outputs(notebook, executed):
     """Copy the outputs of hidden-input cells from the executed deck (same cells, in order)."""
     hidden = [c for c in notebook.cells if c.cell_type == "code"]
@@ -95,6 +107,7 @@ def figure_outputs(notebook, executed):
 def presentation_copy(source, language_info=None):
     """The notebook at `source` as it is presented; returns (notebook, figures filled in)."""
     notebook = rise_metadata.apply(nbformat.read(source, as_version=4), language_info)
+    setup_first(notebook)
     one_code_cell_per_step(notebook)
     figures = 0
     executed = EXECUTED_DECKS / source.name

@@ -68,7 +68,9 @@ def test_every_code_cell_is_the_first_of_its_step(built):
             assert code_in_step == 1, f"two code cells in one step: {cell.source[:60]!r}"
     source = nbformat.read(ROOT / "notebooks" / NOTEBOOK, as_version=4)
     assert kinds(notebook).count("slide") == kinds(source).count("slide")  # same slides
-    assert [c.source for c in notebook.cells] == [c.source for c in present.rise_metadata.apply(source).cells]
+    applied = present.rise_metadata.apply(source).cells
+    assert [c.source for c in notebook.cells] == [applied[1].source, applied[0].source] + [c.source for c in applied[2:]]
+    assert notebook.cells[0].cell_type == "code" and kinds(notebook)[:2] == ["slide", "-"]  # set-up first
 
 
 def test_deck_copies_keep_their_notes(built):

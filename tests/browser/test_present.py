@@ -1,0 +1,187 @@
+"""Presenting live from `make present`'s copies, as a guest instructor would: RISE in the
+presenting lab's settings (scripts/present.py), from a fresh kernel, at 1280x800 and 1024x768.
+
+Deck 01 is presented whole: the first Shift+Enter runs the set-up on the title slide, then
+ArrowRight to every slide and Shift+Enter on every code cell. Each result must be on screen
+after its Shift+Enter, on the same slide; no cell is added; every figure slide shows its
+figure on arrival; every RISE request is answered; the sources stay as they were.
+Course notebooks 04 and 07 are walked with ArrowRight and PageDown (their code is not run:
+minutes of training on a shared 2-core machine), measuring every slide.
+"""
+
+import hashlib
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from browser_support import (LAB_TOKEN, ROOT, jupyter_lab, measure_slide, record_measures,
+                             summarise, watch_page)
+
+sys.path.insert(0, str(ROOT / "scripts"))
+import present  # noqa: E402
+
+DECK = "01_tensorflow_keras_deep_learning.ipynb"
+NOTEBOOKS = ["04_variational_autoencoders.ipynb", "07_perturbation_trajectories_generation.ipynb"]
+VIEWPORTS = [{"width": 1280, "height": 800}, {"width": 1024, "height": 768}]
+PRESENT = ".reveal section.present:not(.stack)"
+# Upstream noise of RISE's stand-alone page, not the course's: the ipywidgets manager cannot
+# load there (jupyterlab-contrib/rise#119) and reveal's layout recursion; reported, not hidden.
+KNOWN_UPSTREAM = ("Shared module @jupyterlab/console", "Maximum call stack size exceeded",
+                  "Exception opening new comm")
+STATE = """() => {
+    const cells = Array.from(document.querySelectorAll('.reveal .jp-Cell'));
+    const active = cells.findIndex(c => c.classList.contains('jp-mod-active'));
+    return {number: document.querySelector('.reveal .slide-number').innerText.replace(/\\s/g, ''),
+            active, code: active >= 0 && cells[active].classList.contains('jp-CodeCell'),
+            cells: cells.length};
+}"""
+LAST_OUTPUT = """i => {
+    const outs = document.querySelectorAll('.reveal .jp-Cell')[i].querySelectorAll('.jp-OutputArea-output');
+    if (!outs.length) return null;
+    const r = outs[outs.length - 1].getBoundingClientRect();
+    return {top: r.top, bottom: r.bottom, height: innerHeight, text: outs[outs.length - 1].innerText.slice(0, 200)};
+}"""
+FIGURES_SHOWN = f"""() => Array.from(document.querySelectorAll('{PRESENT} .jp-OutputArea-output img'))
+    .filter(img => img.naturalWidth > 0 && img.getBoundingClientRect().height > 0).length"""
+
+
+def sources_digest():
+    digest = hashlib.sha256()
+    for path in sorted([*(ROOT / "slides").glob("*.ipynb"), *(ROOT / "notebooks").glob("*.ipynb")]):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@pytest.fixture(scope="module")
+def presenting_lab(tmp_path_factory, artifacts):
+    """JupyterLab over `scripts/present.py`'s copies with the presenting lab's user settings."""
+    before = sources_digest()
+    home = tmp_path_factory.mktemp("present")
+    out = home / "present"
+    present.build(out, [DECK, *NOTEBOOKS])
+    shutil.copytree(out / ".lab" / "settings", home / "user-settings")
+    with jupyter_lab(out, home, artifacts / "jupyterlab-present-server.log") as base:
+        yield base
+    assert sources_digest() == before, "presenting changed slides/ or notebooks/"
+
+
+def open_slideshow(page, base, name):
+    """RISE's slideshow of a copy, as `View > Open as Reveal Slideshow` opens it."""
+    problems = watch_page(page, [base + "/", base.replace("http", "ws") + "/", "data:", "blob:"])
+    failed = []
+    page.on("response", lambda r: r.status >= 400 and failed.append(f"{r.status} {r.url}"))
+    page.goto(f"{base}/rise/{name}?token={LAB_TOKEN}")
+    page.locator(PRESENT).first.wait_for(timeout=180_000)
+    page.locator(".reveal .slide-number").wait_for(timeout=60_000)
+    page.wait_for_timeout(1500)
+    # A browser tab that gets the focus hands it to the notebook (RISE's body.onfocus).
+    page.evaluate("() => document.querySelector('.reveal .jp-Notebook').focus()")
+    return problems, failed
+
+
+def wait_until_idle(page, base, timeout_s=300):
+    deadline, idle = time.monotonic() + timeout_s, 0
+    page.wait_for_timeout(800)
+    while idle < 2:
+        if time.monotonic() > deadline:
+            pytest.fail(f"the kernel was still busy after {timeout_s}s")
+        kernels = page.request.get(f"{base}/api/kernels?token={LAB_TOKEN}").json()
+        idle = idle + 1 if all(k["execution_state"] == "idle" for k in kernels) else 0
+        page.wait_for_timeout(400)
+
+
+def shut_down_kernels(page, base):
+    for kernel in page.request.get(f"{base}/api/kernels?token={LAB_TOKEN}").json():
+        page.request.delete(f"{base}/api/kernels/{kernel['id']}?token={LAB_TOKEN}")
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS, ids=lambda v: f"{v['width']}x{v['height']}")
+def test_deck_presented_live_shows_every_result(presenting_lab, browser, artifacts, viewport):
+    base, size = presenting_lab, f"{viewport['width']}x{viewport['height']}"
+    page = browser.new_page(viewport=viewport)
+    problems, failed = open_slideshow(page, base, DECK)
+    start = page.evaluate(STATE)
+    runs, visited, measures, figures_missing = [], [], [], []
+    total = int(start["number"].split("/")[1])
+    for _ in range(6 * total):
+        state = page.evaluate(STATE)
+        number = state["number"]
+        if number not in visited:
+            visited.append(number)
+            shown = page.evaluate(FIGURES_SHOWN)
+            hidden_code = page.locator(f"{PRESENT} .jp-CodeCell .jp-InputArea").filter(
+                has=page.locator(".jp-InputPlaceholder")).count()
+            if hidden_code and not shown and not number.startswith("1/"):
+                figures_missing.append(number)
+        if state["code"]:
+            page.keyboard.press("Shift+Enter")
+            wait_until_idle(page, base)
+            after = page.evaluate(STATE)
+            output = page.evaluate(LAST_OUTPUT, state["active"])
+            runs.append({"slide": number, "after": after["number"], "output": output})
+            measures.append(measure_slide(page, PRESENT, number))
+            page.screenshot(path=artifacts / f"present-deck01-{size}-{number.replace('/', 'of')}.png")
+        if number.split("/")[0] == number.split("/")[1]:
+            break
+        page.keyboard.press("Escape")
+        page.keyboard.press("ArrowRight")
+        page.wait_for_timeout(700)
+    end = page.evaluate(STATE)
+    shut_down_kernels(page, base)
+    page.close()
+    summary = summarise(measures)
+    errors = [e for e in problems["errors"] if not any(k in e for k in KNOWN_UPSTREAM)]
+    record_measures(artifacts, f"present {DECK} {size}", len(visited), total,
+                    {**summary, "runs": len(runs), "upstream_console_errors":
+                     len(problems["errors"]) - len(errors)})
+    assert start["code"] and start["active"] == 0, "the slideshow did not open on the set-up cell"
+    assert "backend" in (runs[0]["output"] or {}).get("text", ""), runs[0]
+    assert len(visited) == total, f"ArrowRight reached {len(visited)} of {total} slides"
+    assert end["cells"] == start["cells"], "Shift+Enter added a cell"
+    for run in runs:
+        assert run["after"] == run["slide"], f"Shift+Enter left slide {run['slide']}: {run}"
+        out = run["output"]
+        assert out and 0 <= out["top"] and out["bottom"] <= out["height"] + 1, \
+            f"the output of slide {run['slide']} is not on screen: {out}"
+        assert "Error" not in out["text"], out
+    assert not figures_missing, f"figure slides without their figure on arrival: {figures_missing}"
+    assert not failed, f"requests not answered: {failed}"
+    assert not problems["external"], problems["external"]
+    assert not errors, errors
+    assert summary["min_code_px"] >= 20 and summary["min_output_px"] >= 20, summary
+    assert summary["widest_px"] <= summary["slide_width_px"] + 1, summary
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+@pytest.mark.parametrize("key", ["ArrowRight", "PageDown"])
+def test_notebook_copy_every_slide_reached(presenting_lab, browser, artifacts, name, key):
+    base = presenting_lab
+    page = browser.new_page(viewport=VIEWPORTS[0])
+    problems, failed = open_slideshow(page, base, name)
+    total = int(page.evaluate(STATE)["number"].split("/")[1])
+    visited, measures = [], []
+    for _ in range(8 * total):
+        number = page.evaluate(STATE)["number"]
+        if number not in visited:
+            visited.append(number)
+            measures.append({**measure_slide(page, PRESENT, number), "tall": page.evaluate(
+                f"() => document.querySelector('{PRESENT}').scrollHeight")})
+            if key == "ArrowRight":
+                page.screenshot(path=artifacts / f"present-{Path(name).stem[:2]}-{number.replace('/', 'of')}.png")
+        if number.split("/")[0] == number.split("/")[1]:
+            break
+        page.keyboard.press("Escape")
+        page.keyboard.press(key)
+        page.wait_for_timeout(300)
+    shut_down_kernels(page, base)
+    page.close()
+    summary = summarise(measures)
+    tallest = max(measures, key=lambda m: m["tall"])
+    record_measures(artifacts, f"present {name} {key}", len(visited), total,
+                    {**summary, "tallest_px": tallest["tall"], "tallest_slide": tallest["where"]})
+    assert len(visited) == total, f"{key} reached {len(visited)} of {total} slides"
+    assert not failed, f"requests not answered: {failed}"
+    assert not problems["external"], problems["external"]
