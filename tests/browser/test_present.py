@@ -16,12 +16,18 @@ import time
 from pathlib import Path
 
 import pytest
-
-from browser_support import (LAB_TOKEN, ROOT, jupyter_lab, measure_slide, record_measures,
-                             summarise, watch_page)
+from browser_support import (
+    LAB_TOKEN,
+    ROOT,
+    jupyter_lab,
+    measure_slide,
+    record_measures,
+    summarise,
+    watch_page,
+)
 
 sys.path.insert(0, str(ROOT / "scripts"))
-import present  # noqa: E402
+import present
 
 DECK = "01_tensorflow_keras_deep_learning.ipynb"
 NOTEBOOKS = ["04_variational_autoencoders.ipynb", "07_perturbation_trajectories_generation.ipynb"]
