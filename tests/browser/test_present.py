@@ -189,5 +189,7 @@ def test_notebook_copy_every_slide_reached(presenting_lab, browser, artifacts, n
     record_measures(artifacts, f"present {name} {key}", len(visited), total,
                     {**summary, "tallest_px": tallest["tall"], "tallest_slide": tallest["where"]})
     assert len(visited) == total, f"{key} reached {len(visited)} of {total} slides"
+    assert summary["widest_px"] <= summary["slide_width_px"] + 1, summary
+    assert summary["min_text_px"] >= 24 and summary["min_code_px"] >= 20, summary
     assert not failed, f"requests not answered: {failed}"
     assert not problems["external"], problems["external"]
