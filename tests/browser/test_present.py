@@ -193,3 +193,31 @@ def test_notebook_copy_every_slide_reached(presenting_lab, browser, artifacts, n
     assert summary["min_text_px"] >= 24 and summary["min_code_px"] >= 20, summary
     assert not failed, f"requests not answered: {failed}"
     assert not problems["external"], problems["external"]
+
+
+PRINT_PAGES = """() => Array.from(document.querySelectorAll('.pdf-page')).map(page => {
+    const box = page.getBoundingClientRect();
+    return Array.from(page.querySelectorAll('section *')).filter(e => {
+        const r = e.getBoundingClientRect();
+        return r.width > 0 && (r.bottom > box.bottom + 1 || r.right > box.right + 1);
+    }).length; })"""
+
+
+@pytest.mark.parametrize("deck", sorted((ROOT / "slides" / "_build").glob("[0-9][0-9]_*.slides.html")),
+                         ids=lambda p: p.name[:2])
+def test_printable_handout_has_a_page_per_step_and_nothing_off_its_page(browser, artifacts, deck):
+    """`?print-pdf`, as the guide tells an instructor to print a handout."""
+    page = browser.new_page(viewport=VIEWPORTS[0])
+    problems = watch_page(page, ["file://", "data:", "blob:"])
+    page.goto(deck.as_uri() + "?print-pdf")
+    page.wait_for_function("() => document.querySelectorAll('.pdf-page').length > 0", timeout=60_000)
+    page.wait_for_timeout(3000)  # MathJax typesets, the pages settle
+    overflow = page.evaluate(PRINT_PAGES)
+    page.pdf(path=artifacts / f"handout-{deck.name[:2]}.pdf", landscape=True, print_background=True,
+             prefer_css_page_size=True)
+    page.close()
+    record_measures(artifacts, f"print {deck.name}", len(overflow), len(overflow),
+                    {"pages_with_overflow": [i + 1 for i, n in enumerate(overflow) if n]})
+    assert overflow, "no pages"
+    assert not any(overflow), f"elements off their page, per page: {overflow}"
+    assert not problems["external"] and not problems["errors"], problems
