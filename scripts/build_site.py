@@ -61,6 +61,27 @@ DECK_OF = {notebook: (deck, title) for title, (deck, *notebooks) in DECKS_BY_TIT
 SOLUTION, PLUMBING, INSTRUCTOR = "solution", "plumbing", "instructor"
 
 
+BENCHMARK = ROOT / "benchmarks" / "results.json"
+
+
+def benchmark():
+    """The TensorFlow benchmark (`make bench`): seconds and peak memory of every notebook."""
+    return json.loads(BENCHMARK.read_text())
+
+
+def minutes(seconds):
+    """A notebook's time as a reader plans with it: "<1 min", else to the half minute."""
+    if seconds < 60:
+        return "<1 min"
+    return f"~{round(seconds / 30) / 2:g} min"
+
+
+def course_minutes(run=None):
+    """All seven notebooks' time, to the minute, as the README and the home page say it."""
+    run = run or benchmark()
+    return round(sum(e["seconds"] for e in run["notebooks"].values()) / 60)
+
+
 def config():
     return yaml.safe_load((SITE / "_config.yml").read_text())
 
@@ -145,14 +166,18 @@ def page(executed):
     return nb
 
 
-def links_cell(stem, repository):
-    """The row of links under a notebook page's title."""
+def links_cell(stem, repository, seconds=None):
+    """The row of links under a notebook page's title: launch, downloads, deck, time."""
     deck, title = DECK_OF[stem[:2]]
+    time = (f" · <span class=\"course-time\">about {minutes(seconds).lstrip('~')} on a 2-core CPU "
+            f"(<a href=\"../generated/benchmark.html\">benchmark</a>)</span>"
+            if seconds is not None else "")
     return nbformat.v4.new_markdown_cell(
         f"<p class=\"course-links\">"
         f"<a href=\"{binder_url(repository, stem + '.ipynb')}\">Launch the student notebook on Binder</a>"
         f" · <a href=\"../_downloads/student/{stem}.ipynb\" download>Download the student notebook</a>"
-        f" · <a href=\"../slides/{deck}.slides.html\">Lecture slides: {title}</a>"
+        f" · <a href=\"../_downloads/solved/{stem}.ipynb\" download>Download the solved notebook</a>"
+        f" · <a href=\"../slides/{deck}.slides.html\">Lecture slides: {title}</a>{time}"
         f"</p>")
 
 
@@ -165,6 +190,7 @@ def write_pages(repository):
                  "(or `make executed` for the source notebooks only), then `make site` again.")
     shutil.rmtree(PAGES, ignore_errors=True)
     PAGES.mkdir(parents=True)
+    seconds = {name: entry["seconds"] for name, entry in benchmark()["notebooks"].items()}
     for source in notebooks:
         executed = nbformat.read(EXECUTED / source.name, as_version=4)
         if [c.source for c in executed.cells] != [c.source for c in nbformat.read(source, 4).cells]:
@@ -172,7 +198,7 @@ def write_pages(repository):
                      f"{source.relative_to(ROOT)}: its outputs would not match the page. Run "
                      "`make executed` (or `make notebooks`), then `make site` again.")
         nb = page(executed)
-        nb.cells.insert(1, links_cell(source.stem, repository))
+        nb.cells.insert(1, links_cell(source.stem, repository, seconds.get(source.stem)))
         nbformat.write(nb, PAGES / source.name)
     return [n.stem for n in notebooks]
 
@@ -234,6 +260,15 @@ def write_benchmark_page():
             lines.append(f"| {name} | {entry['seconds']:.0f} | {entry['longest_cell_seconds']:.0f} "
                          f"| {entry['peak_rss_mb']:.0f} | {entry['private_peak_mb']:.0f} |")
         lines += [f"| **course** | **{total:.0f}** ({total / 60:.1f} min) | | | |", ""]
+        over = [name for name, entry in run["notebooks"].items() if entry["peak_rss_mb"] > 1500]
+        if backend == "JAX" and over:
+            largest = max(run["notebooks"].items(), key=lambda item: item[1]["peak_rss_mb"])
+            lines += [f"On JAX, {len(over)} of {len(run['notebooks'])} notebooks peak over the "
+                      f"1.5 GB budget ({largest[0]}: {largest[1]['peak_rss_mb']:,.0f} MB). The "
+                      "budget is Binder's, and Binder runs the course on TensorFlow (the table "
+                      "above), where every notebook fits; the JAX run is a comparison of the "
+                      "backends, not a way to take the course on Binder. Run it on JAX on a "
+                      "machine with at least 4 GB of memory.", ""]
     results = {}
     run_results = ROOT / "test-artifacts" / "notebook-results.json"
     if run_results.exists():
@@ -253,6 +288,55 @@ def write_benchmark_page():
                      f"{'yes' if target.met(bench_results) else 'no'} |")
     lines += ["", "```{include} ../../benchmarks/SCGEN.md\n:heading-offset: 1\n```", ""]
     (GENERATED / "benchmark.md").write_text("\n".join(lines))
+
+
+def notebook_titles():
+    """Each source notebook's title, from its first heading ("# 04 · Title" -> "Title")."""
+    titles = {}
+    for source in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        first = nbformat.read(source, as_version=4).cells[0].source.splitlines()[0]
+        titles[source.stem] = re.sub(r"^#\s*\d+\s*[·.:]?\s*", "", first).strip()
+    return titles
+
+
+def write_home_fragments(repository):
+    """What the home page includes: the notebooks with their benchmark times, and the
+    citation from CITATION.cff (links relative to the home page, which includes them)."""
+    run = benchmark()
+    rows = ["| # | notebook | time on a 2-core CPU |", "|---|---|---|"]
+    for stem, title in notebook_titles().items():
+        entry = run["notebooks"].get(stem)
+        rows.append(f"| {stem[:2]} | [{title}](notebooks/{stem}.ipynb) | "
+                    f"{minutes(entry['seconds']) if entry else '–'} |")
+    rows += ["", f"All seven take about {course_minutes(run)} minutes in the "
+             f"[benchmark](generated/benchmark.md) (`make bench`, {run['cores']} cores); each notebook's "
+             "kernel stays under 1.5 GB of memory on the TensorFlow backend."]
+    (GENERATED / "notebooks.md").write_text("\n".join(rows) + "\n")
+    (GENERATED / "citation.md").write_text(citation_markdown())
+
+
+def citation_markdown():
+    """A "Cite this course" box from CITATION.cff: the sentence and a BibTeX entry."""
+    cff = yaml.safe_load((ROOT / "CITATION.cff").read_text())
+    authors = " and ".join(a.get("name") or f"{a['family-names']}, {a['given-names']}"
+                           for a in cff["authors"])
+    year = config().get("copyright", "")
+    url = cff["repository-code"]
+    licences = ", ".join(cff["license"]) if isinstance(cff["license"], list) else cff["license"]
+    bibtex = "\n".join([
+        "@software{dgn_course,",
+        f"  author  = {{{{{authors}}}}},",
+        f"  title   = {{{{{cff['title']}}}}},",
+        f"  version = {{{cff['version']}}},",
+        f"  year    = {{{year}}},",
+        f"  url     = {{{url}}},",
+        "}"])
+    return (":::{admonition} Cite this course\n:class: course-citation\n\n"
+            f"{cff['message']}\n\n"
+            f"{authors}. *{cff['title']}* (version {cff['version']}, {year}). <{url}>. "
+            f"Licences: {licences}.\n\n"
+            f"```bibtex\n{bibtex}\n```\n\n"
+            "From `CITATION.cff` in the repository.\n:::\n")
 
 
 def copy_static():
@@ -281,6 +365,7 @@ def main():
     write_data_page()
     write_benchmark_page()
     write_instructors_page(repository)
+    write_home_fragments(repository)
     # the student notebooks, for download (the {download} role would rename them)
     downloads = BUILD / "_downloads" / "student"
     shutil.rmtree(SITE / "_build", ignore_errors=True)
@@ -296,6 +381,11 @@ def main():
                  "(make site does).")
     for stem in stems:
         shutil.copy2(STUDENT / f"{stem}.ipynb", downloads / f"{stem}.ipynb")
+    # the solved notebooks: the sources with their solutions, as the tests ran them (outputs)
+    solved = BUILD / "_downloads" / "solved"
+    solved.mkdir(parents=True, exist_ok=True)
+    for stem in stems:
+        shutil.copy2(EXECUTED / f"{stem}.ipynb", solved / f"{stem}.ipynb")
     copy_static()
     pages = [p for p in BUILD.rglob("*.html")
              if not any(part.startswith("_") or part == "slides"
