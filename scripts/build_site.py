@@ -17,6 +17,7 @@ Steps:
 Nothing is fetched from the network. Usage: python scripts/build_site.py  (make site)
 """
 
+import ast
 import copy
 import json
 import re
@@ -118,6 +119,64 @@ def alt_text(markdown):
     return (sentence[:247] + "...") if len(sentence) > 250 else sentence
 
 
+# What a reader should learn from the figures that carry no labels to describe them by
+# (course_lib.notebook.describe_figure says only "A figure."): the schematics.
+SCHEMATIC_ALT = {
+    "plot_autoencoder_schematic": (
+        "Schematic of an autoencoder: the input x passes through an encoder that narrows to a "
+        "small code z, and a decoder widens z back into a reconstruction x-hat; the loss is "
+        "the distance between x and x-hat."),
+    "plot_vae_schematic": (
+        "Schematic of a variational autoencoder: the encoder maps x to a mean and a log "
+        "variance, a code z is sampled from that Gaussian (the reparameterisation trick), "
+        "and the decoder reconstructs x from z; the loss adds the KL divergence to the prior "
+        "to the reconstruction error."),
+    "plot_gan_schematic": (
+        "Schematic of a GAN: a generator turns random noise into fake samples, and a "
+        "discriminator receives real and fake samples and outputs the probability that its "
+        "input is real; each network is trained against the other."),
+}
+EMPTY_DESCRIPTION = re.compile(r"^A figure(?: of \d+ panels)?\.$")
+
+
+def _calls(source):
+    """The plotting helpers a cell calls, each with its call node."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    return [(node.func.attr, node) for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Name) and node.func.value.id == "plotting"]
+
+
+def _label(node):
+    """A dict key as a reader would read it: a string, or an f-string with its fields as ..."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(v.value if isinstance(v, ast.Constant) else "..." for v in node.values)
+    return None
+
+
+def figure_alt(source, described, introduction):
+    """Alt text for a cell's figures: their own description when it says something, else
+    what the schematic shows, else the rows of an image grid by their labels, else the
+    sentence that introduces the figure."""
+    if described and not EMPTY_DESCRIPTION.match(described):
+        return described
+    for name, call in _calls(source):
+        if name in SCHEMATIC_ALT:
+            return SCHEMATIC_ALT[name]
+        if name == "plot_image_rows" and call.args and isinstance(call.args[0], ast.Dict):
+            labels = [_label(k) for k in call.args[0].keys]
+            if labels and all(labels):
+                context = alt_text(introduction).rstrip(".")
+                return (f"Rows of images, one row each: {', '.join(labels)}."
+                        + (f" {context[:1].upper()}{context[1:]}." if context else ""))
+    return alt_text(introduction) or "Figure"
+
+
 def _tags(cell):
     return cell.metadata.get("tags", [])
 
@@ -157,7 +216,7 @@ def page(executed):
                     o.get("metadata", {}).get("image/png", {}).get("alt", "")
                     for o in cell.get("outputs", []) if "image/png" in o.get("data", {})))
                 described = " / ".join(d for d in described if d)
-                mystnb["image"] = {"alt": described or alt_text(last_markdown) or "Figure"}
+                mystnb["image"] = {"alt": figure_alt(cell.source, described, last_markdown)}
             # widgets need a kernel; the page shows their text fallback
             for output in cell.get("outputs", []):
                 output.get("data", {}).pop("application/vnd.jupyter.widget-view+json", None)

@@ -193,3 +193,16 @@ def test_one_heading_style(source):
     assert numbered and all(re.match(r"## \d+ · \S", h) for h in numbered), numbered
     for section in ("Key takeaways", "Check yourself"):
         assert f"## {section}" in headings, f"{source.name}: no h2 {section!r}"
+
+
+def test_schematics_and_image_grids_get_alt_text_a_person_would_write():
+    alt = build_site.figure_alt("fig = plotting.plot_vae_schematic()", "A figure.", "## The idea")
+    assert alt.startswith("Schematic of a variational autoencoder")
+    alt = build_site.figure_alt(
+        'fig = plotting.plot_image_rows({"clean": a, "noisy input": b, f"epoch {e}": c})',
+        "A figure of 30 panels.", "The denoiser removes the noise.")
+    assert alt == ("Rows of images, one row each: clean, noisy input, epoch .... "
+                   "The denoiser removes the noise.")
+    assert build_site.figure_alt("plotting.plot_history(h)", "A figure: loss against epoch.",
+                                 "x") == "A figure: loss against epoch."
+    assert build_site.figure_alt("show()", "A figure.", "It shows the loss.") == "It shows the loss."

@@ -41,3 +41,32 @@
     setUp();
   }
 })();
+
+/* Click (or tap) a figure to see it at its drawn size: a wide multi-panel figure is shrunk to
+ * the page's width, and its legends with it. The enlarged figure opens in a dialog that
+ * scrolls; a click or Escape closes it. */
+(function () {
+  function setUp() {
+    const images = document.querySelectorAll(".cell_output img");
+    if (!images.length) return;
+    const dialog = document.createElement("dialog");
+    dialog.className = "course-figure-zoom";
+    dialog.setAttribute("aria-label", "Figure at full size");
+    const big = document.createElement("img");
+    dialog.appendChild(big);
+    document.body.appendChild(dialog);
+    dialog.addEventListener("click", () => dialog.close());
+    images.forEach((img) => {
+      if (img.naturalWidth && img.naturalWidth <= img.clientWidth) return;
+      img.classList.add("course-zoomable");
+      img.title = "Click to enlarge";
+      img.addEventListener("click", () => {
+        big.src = img.currentSrc || img.src;
+        big.alt = img.alt;
+        dialog.showModal();
+      });
+    });
+  }
+  window.addEventListener("load", setUp);
+})();
+

@@ -375,3 +375,40 @@ def test_quiz_and_checks_are_readable_in_dark_mode(browser, site, artifacts):
     page.screenshot(path=artifacts / "site-dark-check.png")
     assert all(r >= 4.5 for r in ratios.values()), ratios
     page.context.close()
+
+
+# ---------------------------------------------------------------- figures at the page's width
+FIGURES = """() => Array.from(document.querySelectorAll('.cell_output img')).map(img => ({
+    src: img.getAttribute('src'), natural: img.naturalWidth, shown: img.clientWidth,
+    zoomable: img.classList.contains('course-zoomable')}))"""
+# The course's figures are drawn at 100 dpi with 11-pt tick labels and legends (the smallest
+# text of course_lib.notebook.PROJECTOR_STYLE), about 15 px in the PNG.
+SMALLEST_TEXT_PX = 11 * 100 / 72
+
+
+@pytest.mark.parametrize("stem", [n.stem for n in NOTEBOOKS])
+def test_figures_shrunk_below_legible_text_open_at_full_size(stem, browser, site, artifacts):
+    """Each figure's displayed width against its drawn width, and the smallest text as shown,
+    in points, recorded in site-figures-NN.json. A figure whose smallest text is shown under
+    9 pt opens at its drawn size on a click."""
+    import json
+
+    page, _ = _open(browser, site, f"notebooks/{stem}.html", "desktop")
+    page.wait_for_timeout(300)
+    figures = page.evaluate(FIGURES)
+    for figure in figures:
+        figure["smallest_text_pt"] = round(
+            SMALLEST_TEXT_PX * figure["shown"] / max(figure["natural"], 1) * 0.75, 1)
+    (artifacts / f"site-figures-{stem[:2]}.json").write_text(json.dumps(figures, indent=1))
+    small = [f for f in figures if f["smallest_text_pt"] < 9]
+    assert all(f["zoomable"] for f in small), [f["src"] for f in small if not f["zoomable"]][:5]
+    if small:
+        first = page.locator("img.course-zoomable").first
+        first.scroll_into_view_if_needed()
+        first.click()
+        zoomed = page.locator("dialog.course-figure-zoom img")
+        assert zoomed.is_visible()
+        assert zoomed.evaluate("img => img.clientWidth") >= min(small[0]["natural"], 1360) - 2
+        page.screenshot(path=artifacts / f"site-figure-zoom-{stem[:2]}.png")
+        page.keyboard.press("Escape")
+    page.context.close()
