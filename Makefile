@@ -37,8 +37,10 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 student: setup
 	$(BIN)/python -m course_lib.student notebooks student
 
+# As root (a container, a cloud VM) JupyterLab refuses to start without --allow-root.
+ALLOW_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 lab: student lab-config
-	$(BIN)/jupyter lab --notebook-dir=. --LabApp.default_url=/lab/tree/student/01_tensors_and_keras.ipynb
+	$(BIN)/jupyter lab --notebook-dir=. --LabApp.default_url=/lab/tree/student/01_tensors_and_keras.ipynb $(ALLOW_ROOT)
 
 # Two workers, a test file each at a time (--dist loadfile keeps a file's module fixtures
 # in one process); the slowest tests are listed to keep the suite fast.

@@ -3,7 +3,7 @@
 import matplotlib.pyplot as plt
 import numpy as np
 
-from course_lib.notebook import OKABE_ITO, TABLEAU_COLORBLIND
+from course_lib.notebook import OKABE_ITO
 
 
 def show_images(images, titles=None, ncols=10, size=1.3, cmap="gray_r", suptitle=None):
@@ -88,14 +88,18 @@ def plot_confusion(matrix, labels=None, title="Confusion matrix (counts)"):
 
 # ---------------------------------------------------------------- lecture slide figures
 # Schematics are drawn with matplotlib patches so the slides carry no copied images.
+# Ten categorical colours for digits (and up to ten cell types), hues far apart: Okabe & Ito's
+# eight with Tol's wine and olive. Tableau's colour-blind ten made four of the digits grey
+# shades and two light blues, indistinguishable in a scatter of small points.
+DISTINCT_TEN = OKABE_ITO + ("#882255", "#999933")
+
+
 def category_colours(n):
     """Colours for n categories that readers with the common colour-vision deficiencies tell
-    apart: Okabe & Ito's eight, Tableau's colour-blind ten for nine or ten (digits); beyond
+    apart: Okabe & Ito's eight, with Tol's wine and olive for nine or ten (digits); beyond
     ten, tab20's, some pairs of which such readers confuse. Continuous values use viridis."""
-    if n <= len(OKABE_ITO):
-        return list(OKABE_ITO[:n])
-    if n <= len(TABLEAU_COLORBLIND):
-        return list(TABLEAU_COLORBLIND[:n])
+    if n <= len(DISTINCT_TEN):
+        return list(DISTINCT_TEN[:n])
     return [plt.cm.tab20(k % 20) for k in range(n)]
 
 
@@ -642,7 +646,8 @@ def plot_roc_curves(results, title="classifier two-sample test"):
     ax.set_xlabel("false positive rate")
     ax.set_ylabel("true positive rate")
     ax.set_title(title)
-    ax.legend(frameon=False, loc="lower right", fontsize="small")
+    # below the axes: inside, the legend covered the curves it names
+    ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.16), fontsize="small")
     fig.tight_layout()
     return fig
 
@@ -694,23 +699,31 @@ def plot_real_generated_embedding(coords, is_generated, real_labels=None, genera
 def plot_gene_moments(table, highlight=(), title=None, log=True, floor=1e-3):
     """Per-gene mean and variance, generated against real (a ``gene_moments`` table).
 
-    On log axes (default) values below ``floor`` are drawn at the floor.
+    On log axes (default) a gene with a value below ``floor`` (a zero, typically) cannot be
+    placed: it is left out, and the panel says how many were (drawn at the floor, they made
+    lines along the axes that read as data).
     """
     fig, axes = plt.subplots(1, 2, figsize=(11, 5))
     for ax, stat in zip(axes, ("mean", "var")):
         real = table[f"{stat} real"].to_numpy(dtype=float)
         gen = table[f"{stat} generated"].to_numpy(dtype=float)
         r = np.corrcoef(real, gen)[0, 1]
+        shown = np.ones(len(real), dtype=bool)
         if log:
-            real, gen = np.maximum(real, floor), np.maximum(gen, floor)
+            shown = (real >= floor) & (gen >= floor)
             ax.set_xscale("log")
             ax.set_yscale("log")
-        ax.scatter(real, gen, s=8, alpha=0.4, color=_COLORS["enc"], label="all genes")
-        low, top = min(real.min(), gen.min()) * 0.8, max(real.max(), gen.max()) * 1.25
+            if (~shown).any():
+                ax.text(0.02, 0.98, f"{(~shown).sum():,} genes under {floor:g} not shown",
+                        transform=ax.transAxes, va="top", fontsize=11, color="0.3")
+        ax.scatter(real[shown], gen[shown], s=8, alpha=0.4, color=_COLORS["enc"],
+                   label="all genes")
+        low = min(real[shown].min(), gen[shown].min()) * 0.8
+        top = max(real[shown].max(), gen[shown].max()) * 1.25
         ax.plot([low, top], [low, top], color="0.4", ls="--", lw=1.5)
         names = list(table.index)
         for gene in highlight:
-            if gene in names:
+            if gene in names and shown[names.index(gene)]:
                 i = names.index(gene)
                 ax.scatter([real[i]], [gen[i]], s=40, color=_COLORS["gen"])
                 ax.annotate(gene, (real[i], gen[i]), xytext=(4, -10), textcoords="offset points",

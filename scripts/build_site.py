@@ -17,6 +17,7 @@ Steps:
 Nothing is fetched from the network. Usage: python scripts/build_site.py  (make site)
 """
 
+import ast
 import copy
 import json
 import re
@@ -61,6 +62,27 @@ DECK_OF = {notebook: (deck, title) for title, (deck, *notebooks) in DECKS_BY_TIT
 SOLUTION, PLUMBING, INSTRUCTOR = "solution", "plumbing", "instructor"
 
 
+BENCHMARK = ROOT / "benchmarks" / "results.json"
+
+
+def benchmark():
+    """The TensorFlow benchmark (`make bench`): seconds and peak memory of every notebook."""
+    return json.loads(BENCHMARK.read_text())
+
+
+def minutes(seconds):
+    """A notebook's time as a reader plans with it: "<1 min", else to the half minute."""
+    if seconds < 60:
+        return "<1 min"
+    return f"~{round(seconds / 30) / 2:g} min"
+
+
+def course_minutes(run=None):
+    """All seven notebooks' time, to the minute, as the README and the home page say it."""
+    run = run or benchmark()
+    return round(sum(e["seconds"] for e in run["notebooks"].values()) / 60)
+
+
 def config():
     return yaml.safe_load((SITE / "_config.yml").read_text())
 
@@ -95,6 +117,64 @@ def alt_text(markdown):
         sentence = " ".join(sentences[-2:])
     sentence = sentence.rstrip(":")
     return (sentence[:247] + "...") if len(sentence) > 250 else sentence
+
+
+# What a reader should learn from the figures that carry no labels to describe them by
+# (course_lib.notebook.describe_figure says only "A figure."): the schematics.
+SCHEMATIC_ALT = {
+    "plot_autoencoder_schematic": (
+        "Schematic of an autoencoder: the input x passes through an encoder that narrows to a "
+        "small code z, and a decoder widens z back into a reconstruction x-hat; the loss is "
+        "the distance between x and x-hat."),
+    "plot_vae_schematic": (
+        "Schematic of a variational autoencoder: the encoder maps x to a mean and a log "
+        "variance, a code z is sampled from that Gaussian (the reparameterisation trick), "
+        "and the decoder reconstructs x from z; the loss adds the KL divergence to the prior "
+        "to the reconstruction error."),
+    "plot_gan_schematic": (
+        "Schematic of a GAN: a generator turns random noise into fake samples, and a "
+        "discriminator receives real and fake samples and outputs the probability that its "
+        "input is real; each network is trained against the other."),
+}
+EMPTY_DESCRIPTION = re.compile(r"^A figure(?: of \d+ panels)?\.$")
+
+
+def _calls(source):
+    """The plotting helpers a cell calls, each with its call node."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    return [(node.func.attr, node) for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Name) and node.func.value.id == "plotting"]
+
+
+def _label(node):
+    """A dict key as a reader would read it: a string, or an f-string with its fields as ..."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(v.value if isinstance(v, ast.Constant) else "..." for v in node.values)
+    return None
+
+
+def figure_alt(source, described, introduction):
+    """Alt text for a cell's figures: their own description when it says something, else
+    what the schematic shows, else the rows of an image grid by their labels, else the
+    sentence that introduces the figure."""
+    if described and not EMPTY_DESCRIPTION.match(described):
+        return described
+    for name, call in _calls(source):
+        if name in SCHEMATIC_ALT:
+            return SCHEMATIC_ALT[name]
+        if name == "plot_image_rows" and call.args and isinstance(call.args[0], ast.Dict):
+            labels = [_label(k) for k in call.args[0].keys]
+            if labels and all(labels):
+                context = alt_text(introduction).rstrip(".")
+                return (f"Rows of images, one row each: {', '.join(labels)}."
+                        + (f" {context[:1].upper()}{context[1:]}." if context else ""))
+    return alt_text(introduction) or "Figure"
 
 
 def _tags(cell):
@@ -136,7 +216,7 @@ def page(executed):
                     o.get("metadata", {}).get("image/png", {}).get("alt", "")
                     for o in cell.get("outputs", []) if "image/png" in o.get("data", {})))
                 described = " / ".join(d for d in described if d)
-                mystnb["image"] = {"alt": described or alt_text(last_markdown) or "Figure"}
+                mystnb["image"] = {"alt": figure_alt(cell.source, described, last_markdown)}
             # widgets need a kernel; the page shows their text fallback
             for output in cell.get("outputs", []):
                 output.get("data", {}).pop("application/vnd.jupyter.widget-view+json", None)
@@ -145,14 +225,18 @@ def page(executed):
     return nb
 
 
-def links_cell(stem, repository):
-    """The row of links under a notebook page's title."""
+def links_cell(stem, repository, seconds=None):
+    """The row of links under a notebook page's title: launch, downloads, deck, time."""
     deck, title = DECK_OF[stem[:2]]
+    time = (f" · <span class=\"course-time\">about {minutes(seconds).lstrip('~')} on a 2-core CPU "
+            f"(<a href=\"../generated/benchmark.html\">benchmark</a>)</span>"
+            if seconds is not None else "")
     return nbformat.v4.new_markdown_cell(
         f"<p class=\"course-links\">"
         f"<a href=\"{binder_url(repository, stem + '.ipynb')}\">Launch the student notebook on Binder</a>"
         f" · <a href=\"../_downloads/student/{stem}.ipynb\" download>Download the student notebook</a>"
-        f" · <a href=\"../slides/{deck}.slides.html\">Lecture slides: {title}</a>"
+        f" · <a href=\"../_downloads/solved/{stem}.ipynb\" download>Download the solved notebook</a>"
+        f" · <a href=\"../slides/{deck}.slides.html\">Lecture slides: {title}</a>{time}"
         f"</p>")
 
 
@@ -165,6 +249,7 @@ def write_pages(repository):
                  "(or `make executed` for the source notebooks only), then `make site` again.")
     shutil.rmtree(PAGES, ignore_errors=True)
     PAGES.mkdir(parents=True)
+    seconds = {name: entry["seconds"] for name, entry in benchmark()["notebooks"].items()}
     for source in notebooks:
         executed = nbformat.read(EXECUTED / source.name, as_version=4)
         if [c.source for c in executed.cells] != [c.source for c in nbformat.read(source, 4).cells]:
@@ -172,7 +257,7 @@ def write_pages(repository):
                      f"{source.relative_to(ROOT)}: its outputs would not match the page. Run "
                      "`make executed` (or `make notebooks`), then `make site` again.")
         nb = page(executed)
-        nb.cells.insert(1, links_cell(source.stem, repository))
+        nb.cells.insert(1, links_cell(source.stem, repository, seconds.get(source.stem)))
         nbformat.write(nb, PAGES / source.name)
     return [n.stem for n in notebooks]
 
@@ -234,6 +319,15 @@ def write_benchmark_page():
             lines.append(f"| {name} | {entry['seconds']:.0f} | {entry['longest_cell_seconds']:.0f} "
                          f"| {entry['peak_rss_mb']:.0f} | {entry['private_peak_mb']:.0f} |")
         lines += [f"| **course** | **{total:.0f}** ({total / 60:.1f} min) | | | |", ""]
+        over = [name for name, entry in run["notebooks"].items() if entry["peak_rss_mb"] > 1500]
+        if backend == "JAX" and over:
+            largest = max(run["notebooks"].items(), key=lambda item: item[1]["peak_rss_mb"])
+            lines += [f"On JAX, {len(over)} of {len(run['notebooks'])} notebooks peak over the "
+                      f"1.5 GB budget ({largest[0]}: {largest[1]['peak_rss_mb']:,.0f} MB). The "
+                      "budget is Binder's, and Binder runs the course on TensorFlow (the table "
+                      "above), where every notebook fits; the JAX run is a comparison of the "
+                      "backends, not a way to take the course on Binder. Run it on JAX on a "
+                      "machine with at least 4 GB of memory.", ""]
     results = {}
     run_results = ROOT / "test-artifacts" / "notebook-results.json"
     if run_results.exists():
@@ -253,6 +347,55 @@ def write_benchmark_page():
                      f"{'yes' if target.met(bench_results) else 'no'} |")
     lines += ["", "```{include} ../../benchmarks/SCGEN.md\n:heading-offset: 1\n```", ""]
     (GENERATED / "benchmark.md").write_text("\n".join(lines))
+
+
+def notebook_titles():
+    """Each source notebook's title, from its first heading ("# 04 · Title" -> "Title")."""
+    titles = {}
+    for source in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        first = nbformat.read(source, as_version=4).cells[0].source.splitlines()[0]
+        titles[source.stem] = re.sub(r"^#\s*\d+\s*[·.:]?\s*", "", first).strip()
+    return titles
+
+
+def write_home_fragments(repository):
+    """What the home page includes: the notebooks with their benchmark times, and the
+    citation from CITATION.cff (links relative to the home page, which includes them)."""
+    run = benchmark()
+    rows = ["| # | notebook | time on a 2-core CPU |", "|---|---|---|"]
+    for stem, title in notebook_titles().items():
+        entry = run["notebooks"].get(stem)
+        rows.append(f"| {stem[:2]} | [{title}](notebooks/{stem}.ipynb) | "
+                    f"{minutes(entry['seconds']) if entry else '–'} |")
+    rows += ["", f"All seven take about {course_minutes(run)} minutes in the "
+             f"[benchmark](generated/benchmark.md) (`make bench`, {run['cores']} cores); each notebook's "
+             "kernel stays under 1.5 GB of memory on the TensorFlow backend."]
+    (GENERATED / "notebooks.md").write_text("\n".join(rows) + "\n")
+    (GENERATED / "citation.md").write_text(citation_markdown())
+
+
+def citation_markdown():
+    """A "Cite this course" box from CITATION.cff: the sentence and a BibTeX entry."""
+    cff = yaml.safe_load((ROOT / "CITATION.cff").read_text())
+    authors = " and ".join(a.get("name") or f"{a['family-names']}, {a['given-names']}"
+                           for a in cff["authors"])
+    year = config().get("copyright", "")
+    url = cff["repository-code"]
+    licences = ", ".join(cff["license"]) if isinstance(cff["license"], list) else cff["license"]
+    bibtex = "\n".join([
+        "@software{dgn_course,",
+        f"  author  = {{{{{authors}}}}},",
+        f"  title   = {{{{{cff['title']}}}}},",
+        f"  version = {{{cff['version']}}},",
+        f"  year    = {{{year}}},",
+        f"  url     = {{{url}}},",
+        "}"])
+    return (":::{admonition} Cite this course\n:class: course-citation\n\n"
+            f"{cff['message']}\n\n"
+            f"{authors}. *{cff['title']}* (version {cff['version']}, {year}). <{url}>. "
+            f"Licences: {licences}.\n\n"
+            f"```bibtex\n{bibtex}\n```\n\n"
+            "From `CITATION.cff` in the repository.\n:::\n")
 
 
 def copy_static():
@@ -281,6 +424,7 @@ def main():
     write_data_page()
     write_benchmark_page()
     write_instructors_page(repository)
+    write_home_fragments(repository)
     # the student notebooks, for download (the {download} role would rename them)
     downloads = BUILD / "_downloads" / "student"
     shutil.rmtree(SITE / "_build", ignore_errors=True)
@@ -296,6 +440,11 @@ def main():
                  "(make site does).")
     for stem in stems:
         shutil.copy2(STUDENT / f"{stem}.ipynb", downloads / f"{stem}.ipynb")
+    # the solved notebooks: the sources with their solutions, as the tests ran them (outputs)
+    solved = BUILD / "_downloads" / "solved"
+    solved.mkdir(parents=True, exist_ok=True)
+    for stem in stems:
+        shutil.copy2(EXECUTED / f"{stem}.ipynb", solved / f"{stem}.ipynb")
     copy_static()
     pages = [p for p in BUILD.rglob("*.html")
              if not any(part.startswith("_") or part == "slides"

@@ -82,3 +82,23 @@ def test_beta_sweep_shows_every_seed_and_the_mean_with_its_spread():
     np.testing.assert_allclose(np.asarray(means.get_ydata(), float), [151, 154, 157])  # means
     assert first.containers and first.get_legend() is not None  # error bars, labelled
     assert [t.get_text() for t in first.get_xticklabels()] == ["0.1", "1", "4"]
+
+
+def test_gene_moments_leave_out_what_a_log_axis_cannot_place():
+    import pandas as pd
+
+    table = pd.DataFrame({"mean real": [0.0, 0.5, 2.0], "mean generated": [0.1, 0.4, 0.0],
+                          "var real": [0.2, 0.5, 2.0], "var generated": [0.1, 0.4, 3.0]},
+                         index=["A", "B", "C"])
+    fig = plotting.plot_gene_moments(table, highlight=("A",))
+    mean_panel = fig.axes[0]
+    assert len(mean_panel.collections[0].get_offsets()) == 1   # only B has both values > 0
+    assert any("2 genes under 0.001 not shown" in t.get_text() for t in mean_panel.texts)
+
+
+def test_roc_legend_sits_below_the_curves():
+    labels = np.r_[np.zeros(50), np.ones(50)]
+    fig = plotting.plot_roc_curves({"model": (labels, RNG.random(100))})
+    legend = fig.axes[0].get_legend()
+    fig.canvas.draw()
+    assert legend.get_window_extent().y1 <= fig.axes[0].get_window_extent().y0
