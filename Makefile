@@ -96,12 +96,14 @@ clean:
 # make bench         execute every notebook, time it, measure its kernel's peak memory
 # make bench-jax     the same on the JAX backend, for a side-by-side table
 # make bench-scgen   notebook 07's scGen prediction for every Kang cell type (~15 min)
+# make bench-seeds PART=kang|cellbench|scgen
+#                    one part of the seed tables of notebooks 06 and 07 (seeds 0-4)
 # make prepare       before class: every data file cached and verified, UMAP compiled,
 #                    student notebooks, lab settings and rendered decks in place
 # make present       presentation copies of the decks and notebooks in present/ (git-ignored,
 #                    rebuilt from the sources), then JupyterLab on them for RISE (autosave off)
 # make reset         rebuild present/ from the sources without starting JupyterLab
-.PHONY: slides site browser-test chromium preflight lab-config bench bench-jax bench-scgen prepare present reset
+.PHONY: slides site browser-test chromium preflight lab-config bench bench-jax bench-scgen bench-seeds prepare present reset
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 NODE_STAMP := slides/node_modules/.package-lock.json
@@ -176,6 +178,10 @@ bench-jax: student
 
 bench-scgen: setup
 	$(BIN)/python benchmarks/scgen_table.py
+
+PART ?= kang
+bench-seeds: setup
+	$(BIN)/python benchmarks/seeds.py $(PART)
 
 # ---------------------------------------------------------------- offline classroom
 # make mirror DIR=/path   download every registered data file from its public URL into DIR,

@@ -256,8 +256,9 @@ QUIZZES = {
            ("A deep model must be compared with simple baselines.", True,
             "Ahlmann-Eltze, Huber & Anders (2025) found linear baselines matching deep models "
             "at perturbation prediction."),
-           ("The VAE is useless.", False, "On the benchmark it still beats the baseline on the "
-                                          "top DEGs for the seven-type mean; the gap is the honest claim."),
+           ("The VAE is useless.", False, "A model that ties a simpler one can still be useful "
+                                          "(it also generates cells); the honest report says "
+                                          "where it helps and where it does not."),
            ("The baseline is cheating.", False, "It uses the same training cells and labels as "
                                                 "scGen; only the space of the arithmetic differs.")),
         _q("After the in-silico knock-down, the decoder restores much of the knocked-out ISG15 "

@@ -107,7 +107,7 @@ class Target:
         left = f"{self.name} - {self.baseline}" if self.baseline else self.name
         bounds = [f">= {self.at_least:g}"] * math.isfinite(self.at_least)
         bounds += [f"<= {self.at_most:g}"] * math.isfinite(self.at_most)
-        return f"{left} {' and '.join(bounds)}"
+        return f"{left} {' and '.join(bounds) or 'recorded'}"
 
 
 # What the notebooks promise, from the course's issues and the published numbers in
@@ -132,23 +132,23 @@ TARGETS = (
     Target("gan_mnist_digits_covered", baseline="gan_mnist_digits_covered_collapsed",
            at_least=5, why="batch norm in the generator undoes the mode collapse"),
     Target("scgan_rf_auc", at_most=0.70, why="scGAN 0.65 (paper), 0.59 (GRouNdGAN)"),
-    # Kang, notebook 06: every model fitted on half of each cell's molecules. A 2-core run:
-    # ASW 0.126 (Gaussian VAE) vs 0.073 (PCA); MCV loss 0.0140 (Gaussian VAE) and 0.0145
-    # (count VAE) vs 0.0231 without denoising. Each bound asks for about half of the gap.
-    # The Gaussian VAE's NMI and ARI (0.035 and 0.040 ahead of PCA) are not gated: KMeans
-    # scores move by a few hundredths with the training seed.
-    Target("latent_asw", baseline="pca_asw", at_least=0.025,
-           why="the Gaussian VAE's code separates cell types better than 32 PCs"),
-    # The count VAE (batches of 64, chosen on validation loss): with training seeds 0, 1, 2
-    # its code led PCA by 0.041-0.052 ASW, 0.010-0.033 NMI and 0.012-0.038 ARI (2-core
-    # runs). ASW asks for about half of the smallest lead; NMI and ARI only that it is not
-    # behind, as their leads are of the size of their seed-to-seed spread.
-    Target("count_latent_asw", baseline="pca_asw", at_least=0.02,
-           why="the count VAE's code separates cell types better than 32 PCs"),
-    Target("count_latent_nmi", baseline="pca_nmi", at_least=0.0,
-           why="... and its KMeans clusters match them at least as well (NMI)"),
-    Target("count_latent_ari", baseline="pca_ari", at_least=0.0,
-           why="... (ARI)"),
+    # Kang, notebook 06. No target says which representation wins: that is for the seed
+    # tables (benchmarks/seeds.json, course_lib.comparison) to decide. The targets ask that
+    # every baseline is run and recorded beside the models, and that the tables exist.
+    Target("scaled_pca_asw", why="scanpy's scaled PCA (32 PCs) scored beside the VAEs"),
+    Target("scaled_pca_chosen_asw",
+           why="scaled PCA at the rank chosen on validation cells scored beside the VAEs"),
+    Target("seeds_kang_n", at_least=5, why="the Kang comparisons stored over >= 5 seeds"),
+    Target("mcv_loss_pca", why="PCA (rank chosen on validation cells) scored by MCV"),
+    Target("masked_mae_nonzero_mean", why="the masking test's non-zero-mean baseline"),
+    Target("masked_mae_pca", why="the masking test's PCA-imputation baseline"),
+    Target("generated_b_auc_count_vae_samples_06",
+           why="the count VAE's negative-binomial samples judged against held-out B cells"),
+    Target("generated_b_auc_real_06", at_most=0.65, why="two halves of real B cells: AUC ~0.5"),
+    Target("count_vae_theta_spearman_moments",
+           why="the count VAE's dispersion set beside each gene's observed over-dispersion"),
+    # Every denoiser must do something: below the loss of the undenoised input. A 2-core run:
+    # 0.0140 (Gaussian VAE) and 0.0145 (count VAE) vs 0.0231 without denoising.
     Target("mcv_loss_vae", baseline="mcv_loss_none", at_most=-0.004,
            why="the Gaussian VAE denoises: closer to the held-out molecules than the input"),
     Target("mcv_loss_count_vae", baseline="mcv_loss_none", at_most=-0.004,
@@ -170,18 +170,25 @@ TARGETS = (
     Target("scib_graph_connectivity_mnn", baseline="scib_graph_connectivity_before",
            at_least=0.2, why="the MNN shift joins each line's cells without labels"),
     Target("scib_ari_mnn", at_least=0.9, why="cell lines stay apart after the MNN shift"),
-    Target("scgen_cd4t_r2_all", at_least=0.95, why="scGen paper: 0.971 with ~8x the cells"),
-    # The held-out CD4T cells are scored, never used for a choice, so a bound must leave room
-    # for run-to-run spread: top-100 r^2 came out 0.948-0.955 over TensorFlow, JAX and two
-    # equivalent loss implementations (spread 0.007), so 0.95 was inside the noise.
-    Target("scgen_cd4t_r2_top100", at_least=0.94,
-           why="scGen paper: 0.988 with ~8x the cells; runs here 0.948-0.955"),
-    Target("scgen_cd4t_r2_top100", baseline="gene_space_cd4t_r2_top100", at_least=0.07,
-           why="latent arithmetic beats the same arithmetic in gene space"),
-    # The seven-type means come from the stored `make bench-scgen` run that notebook 07 shows
-    # (benchmarks/scgen.json): +0.088 r^2 and -0.057 MAE on the top DEGs in the run of 2026-12-02.
-    Target("scgen_mean_r2_top100", baseline="gene_space_mean_r2_top100", at_least=0.05,
-           why="over all seven Kang types, latent arithmetic beats gene-space arithmetic"),
-    Target("scgen_mean_mae_top100", baseline="gene_space_mean_mae_top100", at_most=-0.03,
-           why="... and misses the real levels of the top DEGs by less"),
+    Target("scib_ilisi_scaled_pca_mnn", why="scaled PCA shifted and scored beside the VAEs"),
+    Target("scib_ilisi_combat_before", why="the field's ComBat scored beside the latent shift"),
+    Target("seeds_cellbench_n", at_least=5, why="the CellBench scores stored over >= 5 seeds"),
+    # Over five seeds (benchmarks/seeds.json, training cells' median depth): r^2 on all genes
+    # 0.950-0.954, on the top DEGs 0.930-0.953; seed 0 gives 0.9525 / 0.9477. Each bound sits
+    # below the lowest seed, so another machine's run of seed 0 does not fail by chance.
+    Target("scgen_cd4t_r2_all", at_least=0.945, why="scGen paper: 0.971 with ~8x the cells"),
+    Target("scgen_cd4t_r2_top100", at_least=0.925,
+           why="scGen paper: 0.988 with ~8x the cells; five seeds here 0.930-0.953"),
+    Target("pca_cd4t_r2_top100", why="the scGen paper's PCA + arithmetic baseline scored"),
+    Target("scgen_paper_vector_cd4t_r2_top100", why="scGen's own stimulation vector scored"),
+    Target("resampled_cd4t_r2_top100", why="real cells resampled at the prediction's size"),
+    Target("seeds_scgen_n", at_least=5, why="the CD4 T and generation scores over >= 5 seeds"),
+    Target("six_type_mean_vae_r2_top100",
+           why="the six types never used for a choice reported on their own"),
+    # Generated B cells are judged against B cells never encoded; the real-vs-real control
+    # must read as indistinguishable, or the test itself is broken.
+    Target("generated_b_auc_real", at_most=0.65, why="two halves of real B cells: AUC ~0.5"),
+    Target("generated_b_auc_samples", why="samples of p(x|z) judged against held-out cells"),
+    Target("interp_spearman_stage_dpt",
+           why="the stage path checked against an ordering not built from the stages"),
 )

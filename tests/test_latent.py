@@ -217,3 +217,65 @@ def test_early_stopping_carries_over_between_parts():
     val = run.history.history["val_loss"]
     assert run.finished and len(val) < 40  # stopped early, across parts
     assert run.stopping.best == pytest.approx(min(val))  # patience counted over all parts
+
+
+def test_scgens_own_vector_counts_the_held_out_types_controls():
+    # scGen's code balances every training control cell, the held-out type's included,
+    # against the stimulated ones; the course's variant keeps only types seen in both
+    types = np.array(["T", "T", "X"])
+    condition = np.array(["control", "stimulated", "control"])
+    z = np.array([[0.0], [1.0], [10.0]])
+    assert latent.perturbation_vector(z, condition, types)[0] == pytest.approx(1.0)
+    paper = latent.perturbation_vector(z, condition, types, shared_types_only=False)
+    assert paper[0] == pytest.approx(1.0 - (0.0 + 10.0) / 2)
+
+
+def test_pca_arithmetic_recovers_an_additive_response_in_gene_space():
+    adata = _toy_perturbation_data()
+    x = adata.X
+    types = adata.obs["cell_type"].astype(str).to_numpy()
+    condition = adata.obs["condition"].astype(str).to_numpy()
+    held = (types == "B") & (condition == "stimulated")
+    source = (types == "B") & (condition == "control")
+    predicted = latent.pca_arithmetic(x, condition, types, ~held, source)
+    assert predicted.shape == (source.sum(), x.shape[1]) and predicted.min() >= 0
+    control_error = np.abs(x[source].mean(0) - x[held].mean(0)).mean()
+    assert np.abs(predicted.mean(0) - x[held].mean(0)).mean() < control_error / 2
+
+
+def test_predict_perturbation_scores_every_method_and_the_reference():
+    adata = _toy_perturbation_data()
+    result = latent.predict_perturbation(adata, "cell_type", "condition", "B", n_degs=10,
+                                         epochs=2, batch_size=32, progress=False,
+                                         hidden=(16,), latent_dim=2)
+    assert set(result.r2) == {f"{m}_{g}" for m in latent.METHODS for g in ("all", "top")}
+    assert list(result.table().index) == list(latent.METHODS.values())
+    assert 0 <= result.r2["resampled_top"] <= 1
+
+
+def test_sample_near_draws_from_the_likelihood_when_asked():
+    x = np.random.default_rng(0).gamma(1.0, 1.0, size=(60, 12)).astype("float32")
+    vae = latent.train_sc_vae(x, epochs=1, batch_size=32, progress=False, hidden=(8,))[0]
+    means = latent.sample_near(vae, x, 400, seed=1)
+    drawn = latent.sample_near(vae, x, 400, seed=1, from_likelihood=True)
+    assert drawn.shape == means.shape and drawn.min() >= 0
+    # the same latent draws, plus noise of variance beta/2 (clipped at 0 where means are 0)
+    positive = means > 1.0
+    assert np.std((drawn - means)[positive]) == pytest.approx(np.sqrt(0.1 / 2), rel=0.1)
+
+
+def test_sample_near_draws_counts_from_a_count_vae():
+    rng = np.random.default_rng(0)
+    counts = rng.poisson(3.0, size=(60, 12)).astype("float32")
+    library = counts.sum(1)
+    x = np.log1p(30 * counts / library[:, None]).astype("float32")
+    vae = latent.train_sc_vae(x, epochs=1, batch_size=32, progress=False, hidden=(8,),
+                              y=counts, **{k: v for k, v in latent.SC_COUNT_VAE.items()
+                                           if k not in ("hidden",)})[0]
+    drawn = latent.sample_near(vae, x, 50, seed=0, from_likelihood=True,
+                               library_sizes=library, depth=30)
+    assert drawn.shape == (50, 12) and drawn.min() >= 0
+    # log-normalised at the given depth, like the real cells: expm1 sums to the depth
+    np.testing.assert_allclose(np.expm1(drawn).sum(1), 30, rtol=1e-4)
+    with pytest.raises(ValueError, match="library_sizes and depth"):
+        latent.sample_near(vae, x, 5, from_likelihood=True)

@@ -76,11 +76,15 @@ def test_r2_mean_is_squared_pearson_of_gene_means():
     assert metrics.r2_mean(predicted, real, genes) == pytest.approx(expected_top)
 
 
-def test_split_half_ceiling_is_high_for_a_consistent_population():
+def test_resampled_reference_is_high_for_a_consistent_population_and_grows_with_n():
     profile = np.linspace(0, 5, 100)
     cells = profile + np.random.default_rng(2).normal(0, 0.5, size=(300, 100))
-    assert metrics.split_half(cells) > 0.95
-    assert metrics.split_half(cells, metrics.mae_mean) < 0.1
+    assert metrics.resampled_reference(cells, 150) > 0.95
+    assert metrics.resampled_reference(cells, 150, metrics.mae_mean) < 0.1
+    # fewer resampled cells, more sampling noise: the reference falls (r^2) and rises (MAE)
+    assert metrics.resampled_reference(cells, 10) < metrics.resampled_reference(cells, 300)
+    assert (metrics.resampled_reference(cells, 10, metrics.mae_mean)
+            > metrics.resampled_reference(cells, 300, metrics.mae_mean))
 
 
 def test_mae_of_gene_means_sees_the_scale_that_r2_ignores():

@@ -83,12 +83,17 @@ def test_target_is_missed_when_a_result_was_not_recorded():
 
 
 def test_every_target_names_a_result_a_notebook_records():
-    """Names the last benchmark recorded, or that a notebook passes to record() literally
-    (a target added since the last `make bench`)."""
+    """Names the last benchmark recorded, or that a notebook passes to record(), literally or
+    as an f-string in a loop (a target added since the last `make bench`)."""
     benchmark = json.loads(BENCHMARK.read_text())
     recorded_names = {name for entry in benchmark["notebooks"].values()
                       for name in entry["results"]}
+    templates = []  # record(f"{key}_{name}", ...) in a loop: any name of that shape
     for notebook in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"):
-        recorded_names |= set(re.findall(r'record\(\\"(\w+)\\"', notebook.read_text()))
+        text = notebook.read_text()
+        recorded_names |= set(re.findall(r'record\(\\"(\w+)\\"', text))
+        templates += [re.compile(re.sub(r"\\\{\w+\\\}", r"\\w+", re.escape(t)) + "$")
+                      for t in re.findall(r'record\(f\\"([\w{}]+)\\"', text)]
     for target in results.TARGETS:
-        assert {target.name, target.baseline or target.name} <= recorded_names, str(target)
+        for name in {target.name, target.baseline or target.name}:
+            assert name in recorded_names or any(t.match(name) for t in templates), str(target)

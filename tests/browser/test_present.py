@@ -104,8 +104,14 @@ def shut_down_kernels(page, base):
         page.request.delete(f"{base}/api/kernels/{kernel['id']}?token={LAB_TOKEN}")
 
 
-@pytest.mark.parametrize("viewport", VIEWPORTS, ids=lambda v: f"{v['width']}x{v['height']}")
-@pytest.mark.parametrize("deck", DECKS, ids=lambda d: d[:2])
+# Every deck at the projector size; deck 01 at the smaller one too (each live presentation
+# runs a deck's code in a fresh kernel: all eight would add minutes to CI for little news)
+PRESENTATIONS = [(deck, viewport) for deck in DECKS for viewport in VIEWPORTS
+                 if viewport is VIEWPORTS[0] or deck.startswith("01")]
+
+
+@pytest.mark.parametrize("deck, viewport", PRESENTATIONS,
+                         ids=[f"{d[:2]}-{v['width']}x{v['height']}" for d, v in PRESENTATIONS])
 def test_deck_presented_live_shows_every_result(presenting_lab, browser, artifacts, deck, viewport):
     base, size = presenting_lab, f"{viewport['width']}x{viewport['height']}"
     page = browser.new_page(viewport=viewport)
