@@ -26,12 +26,16 @@ import psutil
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
+from calibrate import calibrate
 from course_lib.results import TARGETS
 from kernel_memory import PEAK_LIMIT_MB, PRIVATE_LIMIT_MB, PeakMemory, kernel_pid
 
 ROOT = Path(__file__).resolve().parent.parent
 HERE = ROOT / "benchmarks"
 RESULT_FILES = {"tensorflow": HERE / "results.json", "jax": HERE / "results-jax.json"}
+# Every machine a benchmark ran on, with its calibration (benchmarks/calibrate.py). Budgets
+# are checked at the speed of the slowest one seen: a course that fits there fits anywhere.
+MACHINES = HERE / "machines.json"
 PACKAGES = ("keras", "tensorflow-cpu", "jax", "jaxlib", "numpy", "scikit-learn", "scanpy")
 # The course's time budgets on a 2-core machine with TensorFlow (memory: PEAK_LIMIT_MB).
 NOTEBOOK_LIMIT_S = 5 * 60
@@ -52,15 +56,18 @@ def cell_seconds(notebook):
     return sorted(timed, reverse=True)
 
 
+def kernel_env(backend, **extra):
+    """The environment kernels get from `make lab`, `make test` and Binder's `start`, however
+    this script is started: MALLOC_ARENA_MAX=2 alone changes TensorFlow's peak by 300-500 MB."""
+    return {"MALLOC_ARENA_MAX": "2", **os.environ, "KERAS_BACKEND": backend, **extra}
+
+
 def run_notebook(path, backend, timeout=1800):
     """Execute one notebook in a fresh kernel; return its seconds, peak MB and results."""
     notebook = nbformat.read(path, as_version=4)
     with tempfile.TemporaryDirectory() as tmp:
         results_file = Path(tmp) / "results.json"
-        # Kernels run as `make lab`, `make test` and Binder's `start` run them, however this
-        # script is started: MALLOC_ARENA_MAX=2 alone changes TensorFlow's peak by 300-500 MB.
-        env = {"MALLOC_ARENA_MAX": "2", **os.environ, "KERAS_BACKEND": backend,
-               "COURSE_RESULTS": str(results_file)}
+        env = kernel_env(backend, COURSE_RESULTS=str(results_file))
         client = NotebookClient(notebook, timeout=timeout, kernel_name="python3",
                                 resources={"metadata": {"path": str(path.parent)}})
         monitor = PeakMemory(lambda: kernel_pid(client))
@@ -107,7 +114,10 @@ def run(backend, notebooks):
     """Benchmark the notebooks on one backend; return the JSON document."""
     document = {"backend": backend, "cores": psutil.cpu_count(logical=True),
                 "versions": versions(), "machine": platform.platform(),
-                "load_average_start": round(os.getloadavg()[0], 2), "notebooks": {}}
+                "date": datetime.now().strftime("%Y-%m-%d"),
+                "load_average_start": round(os.getloadavg()[0], 2),
+                "calibration_start": calibrate(kernel_env(backend)), "notebooks": {}}
+    print(f"[{backend}] machine speed: {document['calibration_start']}", flush=True)
     for path in notebooks:
         entry = run_notebook(path, backend)
         document["notebooks"][path.stem] = entry
@@ -116,8 +126,71 @@ def run(backend, notebooks):
               f"(longest cell {entry['longest_cell_seconds']:.0f}s), "
               f"peak {entry['peak_rss_mb']:.0f} MB, {status}", flush=True)
     document["load_average_end"] = round(os.getloadavg()[0], 2)
+    document["calibration_end"] = calibrate(kernel_env(backend))
+    unit = epoch_seconds(document)
+    for entry in document["notebooks"].values():  # each entry keeps the speed it ran at
+        entry["units"] = round(entry["seconds"] / unit, 1)
+        entry["longest_cell_units"] = round(entry["longest_cell_seconds"] / unit, 1)
     document["total_seconds"] = round(sum(e["seconds"] for e in document["notebooks"].values()), 1)
     return document
+
+
+def epoch_seconds(document):
+    """The run's reference unit: the calibration MLP's epoch, measured before and after."""
+    return (document["calibration_start"]["mlp_epoch_seconds"]
+            + document["calibration_end"]["mlp_epoch_seconds"]) / 2
+
+
+def remember_machine(document):
+    """Add this run's calibration to benchmarks/machines.json; return every machine seen."""
+    seen = json.loads(MACHINES.read_text()) if MACHINES.is_file() else []
+    seen.append({"date": document["date"], "machine": document["machine"],
+                 "backend": document["backend"],
+                 "gemm_gflops": document["calibration_start"]["gemm_gflops"],
+                 "mlp_epoch_seconds": round(epoch_seconds(document), 2)})
+    MACHINES.write_text(json.dumps(seen, indent=2) + "\n")
+    return seen
+
+
+def slowest_machine(backend):
+    """The calibration of the slowest machine seen for ``backend`` (None before any)."""
+    seen = json.loads(MACHINES.read_text()) if MACHINES.is_file() else []
+    runs = [m for m in seen if m["backend"] == backend]
+    return max(runs, key=lambda m: m["mlp_epoch_seconds"], default=None)
+
+
+def budget_lines(backend, document):
+    """The budgets checked at the slowest machine's speed: time in reference units x its
+    MLP epoch (runs recorded before calibration have no units and are left out)."""
+    slowest = slowest_machine(backend)
+    entries = {s: e for s, e in document["notebooks"].items() if "units" in e}
+    if slowest is None or not entries:
+        return []
+    unit = slowest["mlp_epoch_seconds"]
+    here = document["calibration_start"]
+    lines = [f"**{backend}, machine speed**: this run's calibration (`benchmarks/calibrate.py`, "
+             f"before / after the notebooks): backend GEMM {here['gemm_gflops']:.0f} / "
+             f"{document['calibration_end']['gemm_gflops']:.0f} GFLOP/s, reference MLP epoch "
+             f"{here['mlp_epoch_seconds']:.2f} / {document['calibration_end']['mlp_epoch_seconds']:.2f} s "
+             f"({here['mlp_gflops']:.0f} GFLOP/s). Times below are in reference units (MLP "
+             f"epochs) and projected onto the slowest machine seen "
+             f"({slowest['date']}, MLP epoch {unit:.2f} s, GEMM {slowest['gemm_gflops']:.0f} GFLOP/s; "
+             f"`benchmarks/machines.json`).", "",
+             "| notebook | s here | units | projected s | longest cell: units | projected s |",
+             "|---|---|---|---|---|---|"]
+    for stem, e in sorted(entries.items()):
+        lines.append(f"| `{stem}` | {e['seconds']:.0f} | {e['units']:.1f} | "
+                     f"{e['units'] * unit:.0f} | {e['longest_cell_units']:.1f} | "
+                     f"{e['longest_cell_units'] * unit:.0f} |")
+    total = sum(e["units"] for e in entries.values()) * unit
+    longest = max(e["longest_cell_units"] for e in entries.values()) * unit
+    slowest_nb = max(e["units"] for e in entries.values()) * unit
+    lines += ["", f"At the slowest machine's speed: course {total / 60:.1f} min (under "
+              f"{TOTAL_LIMIT_S // 60} min: {_check(total < TOTAL_LIMIT_S)}), slowest notebook "
+              f"{slowest_nb / 60:.1f} min (under {NOTEBOOK_LIMIT_S // 60} min: "
+              f"{_check(slowest_nb < NOTEBOOK_LIMIT_S)}), longest cell {longest:.0f} s (under "
+              f"{CELL_LIMIT_S} s: {_check(longest < CELL_LIMIT_S)}).", ""]
+    return lines
 
 
 def merge(old, new):
@@ -214,6 +287,8 @@ def markdown(documents):
                   f"{_targets_text(entries)}; "
                   f"load average {doc['load_average_start']} at start, "
                   f"{doc['load_average_end']} at end.", ""]
+    for b in backends:
+        lines += budget_lines(b, documents[b])
     for b in backends:  # memory of processes a notebook starts (e.g. a second backend)
         for stem, e in documents[b]["notebooks"].items():
             alone = e.get("kernel_only_peak_rss_mb", e["peak_rss_mb"])
@@ -251,6 +326,7 @@ def main(argv=None):
     if args.merge and RESULT_FILES[args.backend].is_file():
         document = merge(json.loads(RESULT_FILES[args.backend].read_text()), document)
     RESULT_FILES[args.backend].write_text(json.dumps(document, indent=2) + "\n")
+    remember_machine(document)
     write_markdown()
     print(f"wrote {RESULT_FILES[args.backend].relative_to(ROOT)} and benchmarks/RESULTS.md "
           f"(total {document['total_seconds'] / 60:.1f} min)")

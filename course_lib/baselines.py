@@ -22,18 +22,22 @@ class GenePCA:
 
     ``fit`` learns the gene means, the gene standard deviations (if scaling) and the
     components from the rows it is given only; ``transform`` and ``reconstruct`` then apply
-    them to any rows, so validation cells are projected, not fitted.
+    them to any rows, so validation cells are projected, not fitted. Both work through
+    ``chunk`` rows at a time: a cells x genes matrix is 50 MB for 2,000 cells, and a kernel
+    on Binder cannot hold many transient copies of it.
     """
 
-    def __init__(self, n_components=32, scale=False, max_value=10.0, seed=0):
-        self.n_components, self.scale, self.max_value, self.seed = (n_components, scale,
-                                                                    max_value, seed)
+    def __init__(self, n_components=32, scale=False, max_value=10.0, seed=0, chunk=500):
+        self.n_components, self.scale, self.max_value, self.seed, self.chunk = (
+            n_components, scale, max_value, seed, chunk)
 
-    def _standardise(self, x):
+    def _centred(self, x):
+        """Rows of ``x`` standardised as in fitting and centred on the PCA's mean (a copy)."""
         z = (np.asarray(x, dtype=np.float32) - self.mean_) / self.sd_
-        # sc.pp.scale clips at +-max_value after centring: one very rare gene must not
-        # dominate the components
-        return np.clip(z, -self.max_value, self.max_value, out=z) if self.scale else z
+        if self.scale:
+            np.clip(z, -self.max_value, self.max_value, out=z)
+        z -= self.pca_mean_
+        return z
 
     def fit(self, x):
         """Learn means, scales and components from the rows of ``x``; returns self."""
@@ -41,25 +45,45 @@ class GenePCA:
 
         x = np.asarray(x, dtype=np.float32)
         self.mean_ = x.mean(axis=0)
+        z = x - self.mean_  # the one copy of x that fitting makes; the rest is done in place
+        self.sd_ = np.ones(x.shape[1], dtype=np.float32)
         if self.scale:
-            sd = x.std(axis=0, ddof=1)  # sc.pp.scale's unbiased variance
+            # sc.pp.scale's unbiased variance; einsum sums the squares without a squared copy
+            sd = np.sqrt(np.einsum("ij,ij->j", z, z) / (len(z) - 1))
             self.sd_ = np.where(sd > 0, sd, 1.0).astype(np.float32)  # constant genes stay 0
-        else:
-            self.sd_ = np.ones(x.shape[1], dtype=np.float32)
-        self.pca_ = PCA(self.n_components, random_state=self.seed).fit(self._standardise(x))
+            z /= self.sd_
+            # sc.pp.scale clips at +-max_value after centring: one very rare gene must not
+            # dominate the components
+            np.clip(z, -self.max_value, self.max_value, out=z)
+        # copy=False: PCA centres z in place (a no-op unless clipping moved the means)
+        pca = PCA(self.n_components, random_state=self.seed, copy=False).fit(z)
+        self.components_ = pca.components_.astype(np.float32)
+        self.pca_mean_ = pca.mean_.astype(np.float32)
         return self
+
+    def _rows(self, x):
+        """``x`` in blocks of ``self.chunk`` rows."""
+        for start in range(0, len(x), self.chunk):
+            yield x[start:start + self.chunk]
 
     def transform(self, x, rank=None):
         """Principal-component scores of the rows of ``x`` (the first ``rank`` of them)."""
-        scores = self.pca_.transform(self._standardise(x)).astype(np.float32)
-        return scores[:, :rank]
+        components = self.components_[:rank]
+        return np.concatenate([self._centred(block) @ components.T for block in self._rows(x)])
 
     def reconstruct(self, x, rank=None):
         """The rows of ``x`` rebuilt from ``rank`` components, back on the log scale."""
-        rank = rank or self.n_components
-        scores = self.transform(x, rank)
-        z = scores @ self.pca_.components_[:rank] + self.pca_.mean_
-        return z * self.sd_ + self.mean_
+        components = self.components_[:rank or self.n_components]
+        out = np.empty((len(x), components.shape[1]), dtype=np.float32)
+        start = 0
+        for block in self._rows(x):
+            rebuilt = out[start:start + len(block)]
+            np.matmul(self._centred(block) @ components.T, components, out=rebuilt)
+            rebuilt += self.pca_mean_  # undo each step of _centred, in place
+            rebuilt *= self.sd_
+            rebuilt += self.mean_
+            start += len(block)
+        return out
 
 
 def choose_pca_rank(x, held_out, train_idx, val_idx, ranks=(4, 8, 16, 32), scale=False, seed=0):

@@ -254,31 +254,33 @@ def trend_slope(expression, min_mean=None):
     return float(np.polyfit(np.log10(mean[keep]), np.log10(cv[keep]), 1)[0])
 
 
-def mcv_loss(denoised, held_out, chunk=500):
+def mcv_loss(denoised, held_out, rows=None, chunk=500):
     """Molecular cross-validation loss (Batson, Royer & Webber 2019).
 
     Mean squared error over every cell and gene between a denoised version of one half of
     each cell's molecules and the other half (``preprocessing.split_molecules``), both
     log-normalised to the same scale. The held-out half's own sampling noise is independent
     of everything the denoiser saw, so it adds the same constant to every method's loss:
-    a lower loss means closer to the cells' true expression. ``denoised`` is an array, or a
-    function giving the rows of a slice, and ``held_out`` may be a sparse matrix, so that
-    neither large matrix need exist whole and dense;
+    a lower loss means closer to the cells' true expression. ``rows`` (indices) scores only
+    those cells of both matrices, e.g. the training cells, without copying them;
+    ``denoised`` is an array, or a function giving the rows of a slice, and ``held_out``
+    may be a sparse matrix, so that neither large matrix need exist whole and dense;
     the sum runs over blocks of ``chunk`` cells and is accumulated in float64.
     """
     held_out = held_out if hasattr(held_out, "toarray") else np.asarray(held_out)
-    rows = denoised if callable(denoised) else np.asarray(denoised).__getitem__
+    get = denoised if callable(denoised) else np.asarray(denoised).__getitem__
+    rows = np.arange(held_out.shape[0]) if rows is None else np.asarray(rows)
     total = 0.0
-    for start in range(0, held_out.shape[0], chunk):
-        block = slice(start, start + chunk)
+    for start in range(0, len(rows), chunk):
+        block = rows[start:start + chunk]
         truth = held_out[block]
         truth = truth.toarray() if hasattr(truth, "toarray") else truth
-        predicted = rows(block)
+        predicted = get(block)
         if predicted.shape != truth.shape:
             raise ValueError(f"denoised rows {predicted.shape} and held-out rows "
                              f"{truth.shape} differ in shape")
         total += np.square(predicted - truth).sum(dtype=np.float64)
-    return float(total / (held_out.shape[0] * held_out.shape[1]))
+    return float(total / (len(rows) * held_out.shape[1]))
 
 
 def pca_mcv_losses(x, held_out, ranks, seed=0):

@@ -14,8 +14,17 @@ def test_scaled_pca_standardises_genes_as_scanpy_does():
     x[:, 3] = 0  # a constant gene stays 0 instead of dividing by zero
     x[0, 7] = 60  # one extreme value is clipped at 10 sd
     model = baselines.GenePCA(5, scale=True).fit(x)
-    np.testing.assert_allclose(model._standardise(x), sc.pp.scale(x.copy(), max_value=10),
-                               atol=1e-5)
+    np.testing.assert_allclose(model._centred(x) + model.pca_mean_,
+                               sc.pp.scale(x.copy(), max_value=10), atol=1e-5)
+
+
+def test_rows_in_blocks_give_what_the_whole_matrix_gives():
+    x = RNG.gamma(2.0, 1.0, size=(53, 12)).astype("float32")
+    for scale in (False, True):
+        whole = baselines.GenePCA(4, scale=scale, chunk=1000).fit(x)
+        blocks = baselines.GenePCA(4, scale=scale, chunk=7).fit(x)
+        np.testing.assert_allclose(blocks.transform(x), whole.transform(x), atol=1e-5)
+        np.testing.assert_allclose(blocks.reconstruct(x, 2), whole.reconstruct(x, 2), atol=1e-5)
 
 
 def test_full_rank_reconstruction_gives_the_input_back_on_its_own_scale():

@@ -134,5 +134,8 @@ def test_mcv_loss_ranks_a_denoiser_above_the_noisy_half_and_pca_finds_the_true_r
     assert losses[3] < losses[59] and losses[3] < losses[1]
     assert mcv_loss(truth, b) < losses[3] < mcv_loss(a, b)
     assert mcv_loss(a, sp.csr_matrix(b), chunk=64) == pytest.approx(mcv_loss(a, b), rel=1e-6)
+    rows = np.arange(0, len(a), 3)  # some cells of both, scored without copying them
+    assert mcv_loss(a, sp.csr_matrix(b), rows=rows, chunk=16) == pytest.approx(
+        mcv_loss(a[rows], b[rows]), rel=1e-6)
     with pytest.raises(ValueError, match="differ"):
         mcv_loss(a[:, :10], b)
