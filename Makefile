@@ -31,7 +31,7 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
-	$(BIN)/python -c 'from course_lib.preprocessing import compile_numba_code; compile_numba_code()'
+	$(BIN)/python -c 'from course_lib.warmup import compile_numba_code; compile_numba_code()'
 	touch $@
 
 student: setup

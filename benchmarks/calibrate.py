@@ -18,6 +18,9 @@ import os
 import subprocess
 import sys
 import time
+from itertools import pairwise
+
+import course_lib  # noqa: F401  (before Keras: quiet TensorFlow, the course's default backend)
 
 MLP_UNITS = (784, 512, 512, 10)
 MLP_ROWS, MLP_BATCH = 60_000, 128
@@ -26,7 +29,7 @@ GEMM_N = 2048
 
 def mlp_flops_per_epoch():
     """Multiply-adds of the MLP's forward pass x 2 FLOPs x 3 (forward, two backward products)."""
-    weights = sum(a * b for a, b in zip(MLP_UNITS[:-1], MLP_UNITS[1:]))
+    weights = sum(a * b for a, b in pairwise(MLP_UNITS))
     return 2 * 3 * weights * MLP_ROWS
 
 
@@ -44,7 +47,6 @@ def _best_seconds(work, repeats=5):
 
 def measure():
     """The calibration figures of this process's machine and backend (a dict)."""
-    import course_lib  # noqa: F401  (quiet TensorFlow, default backend)
     import keras
     import numpy as np
 

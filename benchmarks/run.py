@@ -23,12 +23,12 @@ from pathlib import Path
 
 import nbformat
 import psutil
+from calibrate import calibrate
+from kernel_memory import PEAK_LIMIT_MB, PRIVATE_LIMIT_MB, PeakMemory, kernel_pid
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from calibrate import calibrate
 from course_lib.results import TARGETS
-from kernel_memory import PEAK_LIMIT_MB, PRIVATE_LIMIT_MB, PeakMemory, kernel_pid
 
 ROOT = Path(__file__).resolve().parent.parent
 HERE = ROOT / "benchmarks"

@@ -360,21 +360,6 @@ def sample_near(vae, x, n, seed=0, from_likelihood=False, library_sizes=None, de
     return np.log1p(depth * counts / np.maximum(counts.sum(1, keepdims=True), 1)).astype("float32")
 
 
-def top_de_genes(adata, group_key, group, reference, n=100):
-    """Top ``n`` genes up in ``group`` vs ``reference`` by scanpy's Wilcoxon score (as scGen)."""
-    import warnings
-
-    import scanpy as sc
-
-    sub = adata[adata.obs[group_key].astype(str).isin([group, reference])].copy()
-    sub.obs[group_key] = sub.obs[group_key].astype(str).astype("category")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        sc.tl.rank_genes_groups(sub, group_key, groups=[group], reference=reference,
-                                                method="wilcoxon", n_genes=n)
-    return [str(g) for g in sub.uns["rank_genes_groups"]["names"][group]]
-
-
 # The rows of a perturbation table, in order: the model, the paper's version of it, the
 # paper's linear baseline, two naive baselines, and real cells resampled as a reference.
 METHODS = {
@@ -460,7 +445,7 @@ def predict_perturbation(adata, cell_type_key, condition_key, held_out, control=
     ``x`` may pass the dense matrix of ``adata.X`` if it already exists (saves a copy).
     """
     from course_lib.metrics import mae_mean, r2_mean, resampled_reference
-    from course_lib.preprocessing import dense_matrix
+    from course_lib.preprocessing import dense_matrix, top_de_genes
 
     types = adata.obs[cell_type_key].astype(str).to_numpy()
     cond = adata.obs[condition_key].astype(str).to_numpy()

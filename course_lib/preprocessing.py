@@ -133,7 +133,7 @@ def umap_coords(x, n_neighbors=15, min_dist=0.3, seed=0):
     """2-D UMAP of the rows of ``x``; seeded, hence single-threaded and reproducible.
 
     The first call on a new machine compiles UMAP's numba code (about 20 s), once; setup
-    does that ahead of time (``compile_numba_code``).
+    does that ahead of time (``warmup.compile_numba_code``).
     """
     import warnings
 
@@ -144,30 +144,16 @@ def umap_coords(x, n_neighbors=15, min_dist=0.3, seed=0):
         return reducer.fit_transform(np.asarray(x, dtype="float32"))
 
 
-def compile_numba_code():
-    """Compile, into numba's on-disk cache, every numba function the notebooks call.
+def top_de_genes(adata, group_key, group, reference, n=100):
+    """Top ``n`` genes up in ``group`` vs ``reference`` by scanpy's Wilcoxon score (as scGen)."""
+    import warnings
 
-    Run once by setup (``make setup``, Binder's postBuild). Compiling in a notebook costs a
-    student 20-40 s in front of a silent cell, and LLVM holds 300-400 MB while it works: in a
-    fresh install a kernel that compiles peaks that much higher than the same kernel run
-    again. Small synthetic inputs of the notebooks' types reach the same code paths: scanpy's
-    normalisation, highly variable genes and Wilcoxon ranking on float32 counts, and UMAP
-    on float32 coordinates (every notebook embeds fewer than 4,096 cells, UMAP's exact
-    neighbour search) of cells in separate groups.
-    """
-    import anndata
-    import pandas as pd
-    import scipy.sparse as sp
+    import scanpy as sc
 
-    from course_lib.latent import top_de_genes
-
-    rng = np.random.default_rng(0)
-    counts = sp.csr_matrix(rng.poisson(1.0, size=(200, 50)).astype("float32"))
-    cells = anndata.AnnData(counts, obs=pd.DataFrame(
-        {"group": np.repeat(["a", "b"], 100)}, index=[f"c{i}" for i in range(200)]))
-    cells.var_names = [f"g{i}" for i in range(50)]
-    cells = log_normalize(cells, target_sum=None, hvg=20)
-    top_de_genes(cells, "group", "b", "a", n=5)
-    # five far-apart groups, like CellBench's cell lines: UMAP lays out a graph in more than
-    # four pieces from the distances between their centroids, another compiled function
-    umap_coords(rng.random((300, 8)) + np.repeat(np.eye(5, 8) * 100, 60, axis=0))
+    sub = adata[adata.obs[group_key].astype(str).isin([group, reference])].copy()
+    sub.obs[group_key] = sub.obs[group_key].astype(str).astype("category")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sc.tl.rank_genes_groups(sub, group_key, groups=[group], reference=reference,
+                                                method="wilcoxon", n_genes=n)
+    return [str(g) for g in sub.uns["rank_genes_groups"]["names"][group]]

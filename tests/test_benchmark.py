@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-import calibrate  # noqa: E402
-import run as bench  # noqa: E402
+import calibrate
+import run as bench
 
 
 def _document(epoch_start, epoch_end, notebooks, date="2026-12-07"):
