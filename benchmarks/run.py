@@ -141,9 +141,14 @@ def epoch_seconds(document):
             + document["calibration_end"]["mlp_epoch_seconds"]) / 2
 
 
+def machines_seen():
+    """Every machine in benchmarks/machines.json (none before the first calibrated run)."""
+    return json.loads(MACHINES.read_text()) if MACHINES.is_file() else []
+
+
 def remember_machine(document):
     """Add this run's calibration to benchmarks/machines.json; return every machine seen."""
-    seen = json.loads(MACHINES.read_text()) if MACHINES.is_file() else []
+    seen = machines_seen()
     seen.append({"date": document["date"], "machine": document["machine"],
                  "backend": document["backend"],
                  "gemm_gflops": document["calibration_start"]["gemm_gflops"],
@@ -154,8 +159,7 @@ def remember_machine(document):
 
 def slowest_machine(backend):
     """The calibration of the slowest machine seen for ``backend`` (None before any)."""
-    seen = json.loads(MACHINES.read_text()) if MACHINES.is_file() else []
-    runs = [m for m in seen if m["backend"] == backend]
+    runs = [m for m in machines_seen() if m["backend"] == backend]
     return max(runs, key=lambda m: m["mlp_epoch_seconds"], default=None)
 
 

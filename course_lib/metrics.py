@@ -263,8 +263,8 @@ def mcv_loss(denoised, held_out, rows=None, chunk=500):
     of everything the denoiser saw, so it adds the same constant to every method's loss:
     a lower loss means closer to the cells' true expression. ``rows`` (indices) scores only
     those cells of both matrices, e.g. the training cells, without copying them;
-    ``denoised`` is an array, or a function giving the rows of a slice, and ``held_out``
-    may be a sparse matrix, so that neither large matrix need exist whole and dense;
+    ``denoised`` is an array, or a function giving its rows at an array of indices, and
+    ``held_out`` may be a sparse matrix, so that neither large matrix need exist whole and dense;
     the sum runs over blocks of ``chunk`` cells and is accumulated in float64.
     """
     held_out = held_out if hasattr(held_out, "toarray") else np.asarray(held_out)
