@@ -25,7 +25,6 @@ from nbval.plugin import IPyNbFile
 
 from benchmarks.kernel_memory import MEMORY_ENV, PEAK_LIMIT_MB, PeakMemory, kernel_pid
 
-
 STDERR_ENV = "COURSE_STDERR"
 EXECUTED_ENV = "COURSE_EXECUTED"
 

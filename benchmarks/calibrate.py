@@ -45,16 +45,24 @@ def _best_seconds(work, repeats=5):
     return min(times)
 
 
+def gemm_gflops():
+    """The backend's float32 matrix-product rate on this machine, GFLOP/s (best of 5)."""
+    import keras
+    import numpy as np
+
+    a = keras.ops.convert_to_tensor(np.random.default_rng(0).standard_normal(
+        (GEMM_N, GEMM_N), dtype=np.float32))
+    seconds = _best_seconds(lambda: keras.ops.convert_to_numpy(keras.ops.matmul(a, a)[0, 0]))
+    return round(2 * GEMM_N ** 3 / seconds / 1e9, 1)
+
+
 def measure():
     """The calibration figures of this process's machine and backend (a dict)."""
     import keras
     import numpy as np
 
     keras.utils.set_random_seed(0)
-    a = keras.ops.convert_to_tensor(np.random.default_rng(0).standard_normal(
-        (GEMM_N, GEMM_N), dtype=np.float32))
-    gemm = _best_seconds(lambda: keras.ops.convert_to_numpy(keras.ops.matmul(a, a)[0, 0]))
-
+    gemm = gemm_gflops()
     x = np.random.default_rng(1).standard_normal((MLP_ROWS, MLP_UNITS[0]), dtype=np.float32)
     y = np.random.default_rng(2).integers(0, MLP_UNITS[-1], MLP_ROWS)
     model = keras.Sequential([keras.Input((MLP_UNITS[0],))]
@@ -65,18 +73,24 @@ def measure():
     epoch = _best_seconds(lambda: model.fit(x, y, batch_size=MLP_BATCH, epochs=1, verbose=0),
                           repeats=2)
     return {"backend": keras.backend.backend(), "cpu_count": os.cpu_count(),
-            "gemm_gflops": round(2 * GEMM_N ** 3 / gemm / 1e9, 1),
+            "gemm_gflops": gemm,
             "mlp_epoch_seconds": round(epoch, 2),
             "mlp_gflops": round(mlp_flops_per_epoch() / epoch / 1e9, 1)}
 
 
+def run_script(script, env, timeout=900):
+    """Run a benchmark ``script`` in a fresh Python process with the environment ``env``;
+    return the JSON it prints last."""
+    done = subprocess.run([sys.executable, str(script)], env=env, capture_output=True,
+                          text=True, check=False, timeout=timeout)
+    if done.returncode:
+        raise RuntimeError(f"{script} failed:\n{done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def calibrate(env):
     """``measure()`` in a fresh Python process with the environment ``env``."""
-    done = subprocess.run([sys.executable, __file__], env=env, capture_output=True, text=True,
-                          check=False, timeout=900)
-    if done.returncode:
-        raise RuntimeError(f"benchmarks/calibrate.py failed:\n{done.stderr[-2000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_script(__file__, env)
 
 
 if __name__ == "__main__":

@@ -6,8 +6,12 @@ results the notebook recorded with ``course_lib.results.record`` (collected thro
 COURSE_RESULTS file, one per notebook). Writes a JSON file per backend and re-renders
 benchmarks/RESULTS.md from every JSON present, so a TensorFlow and a JAX run sit side by side.
 
+After the notebooks, ``benchmarks/flop_rate.py`` measures how fast each notebook's main
+training step runs against the machine's matrix-product rate.
+
 Usage: python benchmarks/run.py [--backend tensorflow|jax] [--merge] [NOTEBOOK.ipynb ...]
-(``--merge`` re-measures only the notebooks named and keeps the others' entries.)
+(``--merge`` re-measures only the notebooks named and keeps the others' entries;
+``--flop-rate`` re-measures only the training rates.)
 """
 
 import argparse
@@ -23,12 +27,14 @@ from pathlib import Path
 
 import nbformat
 import psutil
-from calibrate import calibrate
-from kernel_memory import PEAK_LIMIT_MB, PRIVATE_LIMIT_MB, PeakMemory, kernel_pid
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from course_lib.results import TARGETS
+
+import flop_rate
+from calibrate import calibrate, run_script
+from kernel_memory import PEAK_LIMIT_MB, PRIVATE_LIMIT_MB, PeakMemory, kernel_pid
 
 ROOT = Path(__file__).resolve().parent.parent
 HERE = ROOT / "benchmarks"
@@ -127,12 +133,18 @@ def run(backend, notebooks):
               f"peak {entry['peak_rss_mb']:.0f} MB, {status}", flush=True)
     document["load_average_end"] = round(os.getloadavg()[0], 2)
     document["calibration_end"] = calibrate(kernel_env(backend))
+    document["flop_rate"] = measure_flop_rate(backend)
     unit = epoch_seconds(document)
     for entry in document["notebooks"].values():  # each entry keeps the speed it ran at
         entry["units"] = round(entry["seconds"] / unit, 1)
         entry["longest_cell_units"] = round(entry["longest_cell_seconds"] / unit, 1)
     document["total_seconds"] = round(sum(e["seconds"] for e in document["notebooks"].values()), 1)
     return document
+
+
+def measure_flop_rate(backend):
+    """benchmarks/flop_rate.py in a fresh process with the kernels' environment."""
+    return run_script(Path(flop_rate.__file__), kernel_env(backend))
 
 
 def epoch_seconds(document):
@@ -293,6 +305,8 @@ def markdown(documents):
                   f"{doc['load_average_end']} at end.", ""]
     for b in backends:
         lines += budget_lines(b, documents[b])
+        if "flop_rate" in documents[b]:
+            lines += flop_rate.markdown_lines(documents[b]["flop_rate"])
     for b in backends:  # memory of processes a notebook starts (e.g. a second backend)
         for stem, e in documents[b]["notebooks"].items():
             alone = e.get("kernel_only_peak_rss_mb", e["peak_rss_mb"])
@@ -322,8 +336,16 @@ def main(argv=None):
                         choices=sorted(RESULT_FILES))
     parser.add_argument("--merge", action="store_true",
                         help="keep the entries of notebooks not run this time")
+    parser.add_argument("--flop-rate", action="store_true",
+                        help="re-measure only the training rates (benchmarks/flop_rate.py)")
     parser.add_argument("notebooks", nargs="*", type=Path)
     args = parser.parse_args(argv)
+    if args.flop_rate:
+        document = json.loads(RESULT_FILES[args.backend].read_text())
+        document["flop_rate"] = measure_flop_rate(args.backend)
+        RESULT_FILES[args.backend].write_text(json.dumps(document, indent=2) + "\n")
+        write_markdown()
+        return
     notebooks = [p.resolve() for p in args.notebooks] or sorted(
         (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     document = run(args.backend, notebooks)

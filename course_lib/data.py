@@ -67,9 +67,6 @@ class DataFile:
 
 
 _MNIST_URL = "https://ossci-datasets.s3.amazonaws.com/mnist/"
-# Zalando's own download host (as in its README and torchvision); the published MD5s
-# below are for exactly these files.
-_FASHION_URL = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
 _SCPLOTTER = (
     "https://raw.githubusercontent.com/pwwang/scplotter/"
     "95b9110185967dd425fa5826f192731890004785/data/"
@@ -84,12 +81,10 @@ _MIXOLOGY = (
 )
 
 _FILES = [
-    # MNIST and Fashion-MNIST: public files are checked by their published MD5s
-    # (torchvision's and Zalando's lists), mirror copies by the sha256 in MANIFEST.md.
-    # The mirror's MNIST training images were re-gzipped (same pixels, new gzip
-    # stream); its Fashion-MNIST files are Debian's (gzip headers rewritten, same payload).
-    # Where the public file differs in size, it is the last number (Debian's gzip headers
-    # dropped the file name); a download's size tells a cut-off transfer from a change.
+    # MNIST: public files are checked by their published MD5s (torchvision's list), mirror
+    # copies by the sha256 in MANIFEST.md. The mirror's training images were re-gzipped
+    # (same pixels, new gzip stream). Where the public file differs in size, it is the last
+    # number; a download's size tells a cut-off transfer from a change.
     DataFile("mnist/train-images-idx3-ubyte.gz", _MNIST_URL + "train-images-idx3-ubyte.gz",
              "md5:f68b3c2dcbeaaa9fbdd348bbdeb94873", 9630610,
              "sha256:7ff28fd295f802eefc6d40e461175dfe4b969b1842b2abc8c6dc8c20711cf79f", 9912422),
@@ -102,22 +97,6 @@ _FILES = [
     DataFile("mnist/t10k-labels-idx1-ubyte.gz", _MNIST_URL + "t10k-labels-idx1-ubyte.gz",
              "md5:ec29112dd5afa0611ce80d1b7f02629c", 4542,
              "sha256:f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"),
-    DataFile("fashion-mnist/train-images-idx3-ubyte.gz",
-             _FASHION_URL + "train-images-idx3-ubyte.gz",
-             "md5:8d4fb7e6c68d591d4c3dfef9ec88bf0d", 26421856,
-             "sha256:b0564c3eedabfbf835052cff8503ea422014ce006caf5b757f851416ee8300c7", 26421880),
-    DataFile("fashion-mnist/train-labels-idx1-ubyte.gz",
-             _FASHION_URL + "train-labels-idx1-ubyte.gz",
-             "md5:25c81989df183df01b3e8a0aad5dffbe", 29491,
-             "sha256:0ae29f65d86684f32d1b9c85147786c547b9c6aebcaf235f0400a0cce308b056", 29515),
-    DataFile("fashion-mnist/t10k-images-idx3-ubyte.gz",
-             _FASHION_URL + "t10k-images-idx3-ubyte.gz",
-             "md5:bef4ecab320f06d8554ea6380940ec79", 4422079,
-             "sha256:cc1d090a38ace84dfa1aa66e3ada7c336ef481a96936906477e6dd344da56eaa", 4422102),
-    DataFile("fashion-mnist/t10k-labels-idx1-ubyte.gz",
-             _FASHION_URL + "t10k-labels-idx1-ubyte.gz",
-             "md5:bb300cfdad3c16e7a12a480ee83cd310", 5125,
-             "sha256:8d3605d196f4be44669e46906da9733c8131fef761fdbfec72c424d5222f1a05", 5148),
     # Single-cell sets. R data files are converted in Python (see _read_seurat_rda).
     DataFile("scrna/kang_ifnb_seurat_sub/ifnb_sub.rda", _SCPLOTTER + "ifnb_sub.rda",
              "sha256:449499b65ae3157f54385021710381bef93a04bc48000d7c7e896184f3b9d9a0", 2442257),
@@ -147,8 +126,6 @@ REGISTRY = {f.path: f for f in _FILES}
 
 CELLBENCH_BATCHES = ("sc_celseq2", "sc_dropseq", "sc_celseq2_5cl_p1",
                      "sc_celseq2_5cl_p2", "sc_celseq2_5cl_p3")
-FASHION_MNIST_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                         "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
 
 
 # ---------------------------------------------------------------- fetching and checking
@@ -440,11 +417,6 @@ def load_mnist():
     return _load_idx_set("mnist")
 
 
-def load_fashion_mnist():
-    """Fashion-MNIST as ``(x_train, y_train), (x_test, y_test)``; names in FASHION_MNIST_CLASSES."""
-    return _load_idx_set("fashion-mnist")
-
-
 # ---------------------------------------------------------------- single-cell datasets
 def _r_attributes(robj):
     """Attributes (S4 slots) of a parsed R object, as {name: object}."""
@@ -631,7 +603,6 @@ def load_cellbench(singlets_only=True):
 
 DATASETS = {
     "mnist": load_mnist,
-    "fashion-mnist": load_fashion_mnist,
     "kang-seurat": load_kang_seurat,
     "kang-scgen": load_kang_scgen,
     "pancreas": load_pancreas,

@@ -197,17 +197,6 @@ def nearest_labels(x_reference, labels, x_query, k=15):
 
 
 # ---------------------------------------------------------------- reconstruction and denoising
-def per_cell_correlation(x, y):
-    """Pearson correlation of each row of ``x`` with the same row of ``y``."""
-    x = np.asarray(x, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64)
-    xc = x - x.mean(1, keepdims=True)
-    yc = y - y.mean(1, keepdims=True)
-    denom = np.sqrt((xc ** 2).sum(1) * (yc ** 2).sum(1))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(denom > 0, (xc * yc).sum(1) / denom, np.nan)
-
-
 def mean_cv(expression, chunk=1000, from_log=False, scale=1.0):
     """Per-gene mean and coefficient of variation of non-negative expression (genes with mean > 0).
 

@@ -1,10 +1,10 @@
 """Exercise checks of notebook 03 (autoencoders): right answers pass, wrong ones explain."""
 
-import course_lib  # noqa: F401  (sets the backend environment before Keras loads)
 import keras
 import numpy as np
 import pytest
 
+import course_lib  # noqa: F401  (sets the backend environment before Keras loads)
 from course_lib.exercises import NOT_YET
 from course_lib.exercises import autoencoders as ae_ex
 from course_lib.models import add_noise, build_autoencoder

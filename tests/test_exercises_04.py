@@ -2,12 +2,12 @@
 (Correct), on None (Not answered), on realistic wrong answers (a specific diagnosis) and on
 wrong types (Not yet, never Check failed)."""
 
-import course_lib  # noqa: F401  (sets the backend environment before Keras loads)
 import keras
 import numpy as np
 import pytest
 from keras import ops
 
+import course_lib  # noqa: F401  (sets the backend environment before Keras loads)
 from course_lib.exercises import CORRECT, NOT_ANSWERED, NOT_YET
 from course_lib.exercises import vae as vae_ex
 from course_lib.models import build_vae_decoder, build_vae_encoder

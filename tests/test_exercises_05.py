@@ -1,13 +1,13 @@
 """Exercise checks of notebook 05 (GANs): solutions pass, realistic mistakes get their own
 diagnosis, odd answers never crash a check."""
 
-import course_lib  # noqa: F401  (sets the backend environment before Keras loads)
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 from keras import ops
 
+import course_lib  # noqa: F401  (sets the backend environment before Keras loads)
 from course_lib import evaluation, gan
 from course_lib.exercises import CHECK_FAILED, CORRECT, NOT_ANSWERED, NOT_YET
 from course_lib.exercises import gans as gan_ex

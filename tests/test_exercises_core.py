@@ -6,8 +6,17 @@ import types
 import pytest
 
 from course_lib import exercises
-from course_lib.exercises import (CHECK_FAILED, CORRECT, NOT_ANSWERED, NOT_YET, Feedback,
-                                  call_student, exercise, expect, is_placeholder)
+from course_lib.exercises import (
+    CHECK_FAILED,
+    CORRECT,
+    NOT_ANSWERED,
+    NOT_YET,
+    Feedback,
+    call_student,
+    exercise,
+    expect,
+    is_placeholder,
+)
 
 
 @exercise("square", hints=("think of a product", "multiply x by itself"))

@@ -30,13 +30,6 @@ def test_kmeans_agreement_takes_string_labels():
     assert metrics.kmeans_agreement(x, names)["ari"] == pytest.approx(1.0)
 
 
-def test_per_cell_correlation_matches_numpy():
-    a, b = RNG.random((6, 30)), RNG.random((6, 30))
-    expected = [np.corrcoef(a[i], b[i])[0, 1] for i in range(6)]
-    np.testing.assert_allclose(metrics.per_cell_correlation(a, b), expected)
-    np.testing.assert_allclose(metrics.per_cell_correlation(a, 2 * a + 1), 1.0)
-
-
 def test_poisson_counts_have_the_poisson_slope():
     means = np.logspace(-0.5, 1.5, 200)
     counts = np.random.default_rng(1).poisson(means, size=(4000, 200))
@@ -100,7 +93,7 @@ def test_cell_correlation_metric_averages_per_cell_pearson():
     a, b = RNG.random((4, 10)).astype("float32"), RNG.random((4, 10)).astype("float32")
     metric = metrics.cell_correlation_metric()
     metric.update_state(a, b)
-    expected = metrics.per_cell_correlation(a, b).mean()
+    expected = np.mean([np.corrcoef(a[i], b[i])[0, 1] for i in range(len(a))])
     assert float(metric.result()) == pytest.approx(expected, abs=1e-5)
 
 

@@ -6,13 +6,22 @@ import sys
 import textwrap
 from importlib.util import find_spec
 
-import course_lib  # noqa: F401  (sets the backend environment before Keras loads)
 import keras
 import numpy as np
 import pytest
 
-from course_lib.models import (VAE, ImageCorruption, add_noise, build_autoencoder, build_vae,
-                               images_to_tensor, kl_to_prior, mask_patch, reconstruction_loss)
+import course_lib  # noqa: F401  (sets the backend environment before Keras loads)
+from course_lib.models import (
+    VAE,
+    ImageCorruption,
+    add_noise,
+    build_autoencoder,
+    build_vae,
+    images_to_tensor,
+    kl_to_prior,
+    mask_patch,
+    reconstruction_loss,
+)
 
 RNG = np.random.default_rng(0)
 X = RNG.random((64, 12)).astype("float32")

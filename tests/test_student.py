@@ -5,8 +5,7 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from course_lib.student import (ANSWER_PLACEHOLDER, PLACEHOLDER, build, scaffold,
-                                to_student)
+from course_lib.student import ANSWER_PLACEHOLDER, PLACEHOLDER, build, scaffold, to_student
 
 SOLUTION = {"tags": ["solution"]}
 

@@ -390,7 +390,7 @@ def check_vae_class(MyVAE, x):
            is decoder, "MyVAE should keep the encoder and decoder it is given as self.encoder "
            "and self.decoder.")
     try:
-        beta = float(np.asarray(getattr(model, "beta")))
+        beta = float(np.asarray(model.beta))
     except (AttributeError, TypeError, ValueError):
         beta = None
     expect(beta == _BETA, f"MyVAE(..., beta={_BETA}) should keep beta as self.beta.")

@@ -13,8 +13,17 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from browser_support import (LAB_TOKEN, ROOT, VIEWPORT, check_readable, jupyter_lab,
-                             measure_slide, record_measures, summarise, watch_page)
+from browser_support import (
+    LAB_TOKEN,
+    ROOT,
+    VIEWPORT,
+    check_readable,
+    jupyter_lab,
+    measure_slide,
+    record_measures,
+    summarise,
+    watch_page,
+)
 from test_slides import expected_slides
 
 NOTEBOOK = "01_tensors_and_keras.ipynb"

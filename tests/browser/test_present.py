@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from browser_support import (
     LAB_TOKEN,
     ROOT,

@@ -3,8 +3,15 @@
 import nbformat
 import pytest
 
-from browser_support import (ROOT, VIEWPORT, check_readable, measure_slide, record_measures,
-                             summarise, watch_page)
+from browser_support import (
+    ROOT,
+    VIEWPORT,
+    check_readable,
+    measure_slide,
+    record_measures,
+    summarise,
+    watch_page,
+)
 
 SLIDES = ROOT / "slides"
 BUILD = SLIDES / "_build"

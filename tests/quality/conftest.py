@@ -4,9 +4,10 @@ files the notebooks wrote. `make unit` sets none of them and so collects none of
 import os
 
 from benchmarks.kernel_memory import MEMORY_ENV
-from checks_file import SOURCE_CHECKS_ENV, STUDENT_CHECKS_ENV
 from course_lib.exercises import CHECKS_ENV
 from course_lib.results import RESULTS_ENV
+
+from checks_file import SOURCE_CHECKS_ENV, STUDENT_CHECKS_ENV
 
 # gate module -> the environment variables it needs
 GATES = {"test_targets.py": [RESULTS_ENV],

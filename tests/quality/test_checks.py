@@ -4,8 +4,9 @@ A "Not yet" means a solution no longer passes its own check; "Check failed" is a
 checker, which the student would meet as a crash in plain clothes.
 """
 
-from checks_file import SOURCE_CHECKS_ENV, describe, verdicts
 from course_lib.exercises import CHECK_FAILED, CORRECT
+
+from checks_file import SOURCE_CHECKS_ENV, describe, verdicts
 
 
 def test_no_check_crashed_on_a_solution():

@@ -10,8 +10,14 @@ import warnings
 
 import pytest
 
-from benchmarks.kernel_memory import (FILE_BACKED_FLOOR_MB, MEMORY_ENV, PEAK_LIMIT_MB,
-                                      PRIVATE_LIMIT_MB, RSS_SPREAD_ALLOWANCE_MB)
+from benchmarks.kernel_memory import (
+    FILE_BACKED_FLOOR_MB,
+    MEMORY_ENV,
+    PEAK_LIMIT_MB,
+    PRIVATE_LIMIT_MB,
+    RSS_SPREAD_ALLOWANCE_MB,
+)
+
 from checks_file import notebook_record
 
 

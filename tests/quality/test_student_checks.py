@@ -1,8 +1,9 @@
 """Every check in the student notebooks (scaffolds untouched) must say Not answered, and the
 student notebooks must run the same checks as the sources."""
 
-from checks_file import SOURCE_CHECKS_ENV, STUDENT_CHECKS_ENV, describe, verdicts
 from course_lib.exercises import NOT_ANSWERED
+
+from checks_file import SOURCE_CHECKS_ENV, STUDENT_CHECKS_ENV, describe, verdicts
 
 
 def test_every_untouched_scaffold_is_not_answered():
