@@ -21,7 +21,7 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 # otherwise leave a training kernel 300-500 MB larger. Binder's `start` script sets it too.
 export MALLOC_ARENA_MAX := 2
 
-.PHONY: setup student lab test unit notebooks executed clean
+.PHONY: setup student lab test lint unit notebooks executed clean
 
 setup: $(STAMP)
 
@@ -42,10 +42,14 @@ ALLOW_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 lab: student lab-config
 	$(BIN)/jupyter lab --notebook-dir=. --LabApp.default_url=/lab/tree/student/01_tensors_and_keras.ipynb $(ALLOW_ROOT)
 
-# Two workers, a test file each at a time (--dist loadfile keeps a file's module fixtures
-# in one process); the slowest tests are listed to keep the suite fast.
-unit: setup
+# Lint first (seconds), then two workers, a test file each at a time (--dist loadfile keeps a
+# file's module fixtures in one process); the slowest tests are listed to keep the suite fast.
+unit: lint
 	$(BIN)/python -m pytest -n 2 --dist loadfile --durations=15 tests
+
+# ruff over the library, tests, scripts, benchmarks and notebooks (rules in pyproject.toml)
+lint: setup
+	$(BIN)/ruff check .
 
 # The source notebooks record their key results into NOTEBOOK_RESULTS and every exercise
 # check's verdict into SOURCE_CHECKS, and conftest.py records each kernel's peak memory into

@@ -282,7 +282,7 @@ def pca_mcv_losses(x, held_out, ranks, seed=0):
 
     pca = PCA(max(ranks), random_state=seed)
     scores = pca.fit_transform(x)  # one centred copy of x, not a second one for transform
-    return {k: mcv_loss(lambda block: scores[block, :k] @ pca.components_[:k] + pca.mean_,
+    return {k: mcv_loss(lambda block, k=k: scores[block, :k] @ pca.components_[:k] + pca.mean_,
                         held_out)
             for k in sorted(ranks)}
 

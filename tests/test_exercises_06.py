@@ -175,7 +175,10 @@ def _trained(optimizer, epochs=3, validation=0.1):
 
 def test_sc_training_right_answer_and_mistakes():
     steps = 2
-    recipe = lambda: keras.optimizers.Adam(latent.sc_schedule(steps, 3), amsgrad=True)
+
+    def recipe():
+        return keras.optimizers.Adam(latent.sc_schedule(steps, 3), amsgrad=True)
+
     history, vae = _trained(recipe())
     assert ex.check_sc_training(history, vae).status == CORRECT
     assert ex.check_sc_training(None, vae).status == NOT_ANSWERED

@@ -53,7 +53,8 @@ def test_every_slide_has_notes_with_what_to_say_time_and_a_question(path):
             f"{where}: notes lack '**Students ask:** ...?' followed by '**Answer:** ...'"
         minutes += float(time["minutes"])
     budget = LECTURE_MINUTES[path.name[:2]]
-    assert budget - 5 <= minutes <= budget, f"{path.name}: notes' times add up to {minutes} min, the lecture has {budget}"
+    assert budget - 5 <= minutes <= budget, (
+        f"{path.name}: notes' times add up to {minutes} min, the lecture has {budget}")
 
 
 def test_deck_04_notes_do_not_promise_that_a_vae_beats_pca():

@@ -388,7 +388,7 @@ def check_gan_train_step(MyGAN):
                 right, g_loss = new, loss
                 break
         if right is None:
-            for name, (loss_fn, message) in G_MISTAKES.items():
+            for loss_fn, message in G_MISTAKES.values():
                 if any(_close(g_step(loss_fn, z)[0], g1, change) for z in noises):
                     raise Incorrect(message)
             if any(_close(g_step(lambda f: _bce(1.0, f), z, d0)[0], g1, change)

@@ -148,7 +148,7 @@ def _keras_model(model, name):
     expect(isinstance(model, keras.Model), f"{name} should be a keras.Model (keras.Model(inputs, "
            f"outputs)), got a {type(model).__name__}.")
     try:
-        model.inputs[0].shape
+        model.inputs[0].shape  # noqa: B018  (raises if the model has no defined input)
     except (AttributeError, ValueError, IndexError, TypeError):
         expect(False, f"{name} has no defined input: build it from keras.Input(...) with the "
                       "Functional API.")

@@ -120,8 +120,8 @@ MEASURE_SLIDE = """selector => {
         .map(e => e.getBoundingClientRect().bottom));
     // RISE lets a slide taller than the screen scroll (its "scroll" setting): still reachable.
     const scrolls = ['auto', 'scroll'].includes(getComputedStyle(slide).overflowY);
-    return {text, references, code, output, headings, lowest, scrolls, screenHeight: innerHeight, scale, widest, widestTag, scrolling,
-            slideWidth: box.width, bottom: box.bottom};
+    return {text, references, code, output, headings, lowest, scrolls, screenHeight: innerHeight,
+            scale, widest, widestTag, scrolling, slideWidth: box.width, bottom: box.bottom};
 }"""
 
 

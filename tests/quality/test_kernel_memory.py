@@ -55,4 +55,4 @@ def test_every_kernel_stays_within_the_memory_budget(peaks):
                     if entry["peak_rss_mb"] > PEAK_LIMIT_MB]
     if above_budget:
         warnings.warn(f"above the {PEAK_LIMIT_MB} MB budget in this run (within the allowance "
-                      f"for file-backed pages): {', '.join(sorted(above_budget))}")
+                      f"for file-backed pages): {', '.join(sorted(above_budget))}", stacklevel=2)
