@@ -74,11 +74,14 @@ def scaffold(source, check_source=None):
         if not line.strip().startswith("#"):
             break
         instructions.append(line)
-    body = [PLACEHOLDER]
     defined = _defined_names(ast.parse(source))
     used = _used_names(check_source or "")
     if used & defined.keys():
         defined = {name: sig for name, sig in defined.items() if name in used}
+    # one placeholder where the student writes: in each function's body, and above the
+    # names only if some are not functions
+    only_functions = defined and all(sig is not None for sig in defined.values())
+    body = [] if only_functions else [PLACEHOLDER]
     for name, signature in defined.items():
         if signature is None:
             body.append(f"{name} = None")

@@ -86,6 +86,11 @@ def test_partly_answered_names_the_missing_answer():
 
 def test_wrong_type_and_crashing_answer_do_not_raise():
     assert "should be a function" in check_square(42).message
+    with pytest.raises(exercises.Incorrect) as err:
+        exercises.call_student([0.0, 1.0], name="kl_divergence(mean, log_var)")
+    assert str(err.value) == "kl_divergence should be a function (def ...), but it is a list."
+    with pytest.raises(exercises.Incorrect, match="it is an int"):
+        exercises.call_student(3)
 
     def broken(x):
         raise ZeroDivisionError("oops")

@@ -25,6 +25,14 @@ def test_scaffold_keeps_instructions_and_nulls_every_defined_name():
     assert namespace["model"] is None and namespace["score"](1) is None
 
 
+def test_scaffold_of_functions_has_one_placeholder_per_function():
+    source = ("# Define kl(mean, log_var).\ndef kl(mean, log_var):\n    return mean\n")
+    result = scaffold(source)
+    assert result.count(PLACEHOLDER) == 1
+    assert result.startswith("# Define kl(mean, log_var).\n\ndef kl(mean, log_var):\n    "
+                             + PLACEHOLDER)
+
+
 def test_scaffold_shows_only_the_names_the_check_reads():
     source = ("per_dim = 0.5 * (a + b)\nforest = fit(per_dim)\nactive = int((per_dim > 1).sum())\n"
               "class Model:\n    pass\n")

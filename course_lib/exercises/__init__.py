@@ -61,8 +61,9 @@ def call_student(function, *args, name=None, seconds=TIME_LIMIT, **kwargs):
     thread of a Unix process, which is where a Jupyter kernel runs cells.
     """
     name = name or f"{getattr(function, '__name__', 'your function')}()"
-    expect(callable(function), f"{name.rstrip('()')} should be a function, got a "
-                               f"{type(function).__name__}.")
+    kind = type(function).__name__
+    expect(callable(function), f"{name.split('(')[0]} should be a function (def ...), but it "
+                               f"is {'an' if kind[0] in 'aeiou' else 'a'} {kind}.")
 
     def time_up(signum, frame):
         raise _TimeUp
