@@ -110,6 +110,8 @@ GAN_MISTAKES = {
                              "ops.ones_like(fake_logits), fake_logits"),
                             "labels the generated samples as real"),
     "smoothing ignored": (("* (1.0 - self.label_smoothing)", ""), "label_smoothing is ignored"),
+    "smoothing typed as a number": (("* (1.0 - self.label_smoothing)", "* 0.9"),
+                                    "compute the target from self.label_smoothing"),
     "saturating generator loss": ((
         "g_loss = ops.mean(keras.losses.binary_crossentropy(\n                ops.ones_like",
         "g_loss = -ops.mean(keras.losses.binary_crossentropy(\n                ops.zeros_like"),

@@ -139,6 +139,7 @@ def _bce_probabilities(target, logits):
 
 
 _T = 1.0 - SMOOTHING
+OTHER_SMOOTHING = 0.3  # a second value: the target must follow the attribute
 # The discriminator loss is a term on the real logits plus one on the generated logits;
 # each term as written right, and as the usual mistakes write it, with what to tell.
 REAL_TERMS = {
@@ -415,6 +416,7 @@ def check_gan_train_step(MyGAN):
                        "the epoch's mean.")
                 raise Incorrect(f"the '{key}' train_step reports is not the loss of the step "
                                 "it made: update the tracker with the loss you differentiated.")
+    _smoothing_is_read_from_the_model(model, generator, discriminator, rng)
     # 4. the same step inside fit (compiled as a graph, as it runs in section 3)
     d_steps, g_steps = (int(np.array(o.iterations)) for o in (model.d_optimizer,
                                                                model.g_optimizer))
@@ -432,6 +434,39 @@ def check_gan_train_step(MyGAN):
     return ("in three steps with fixed weights and a fixed batch, your discriminator and "
             "generator updates and the losses you report match course_lib.gan.GAN's, and the "
             "step also runs inside fit.")
+
+
+def _smoothing_is_read_from_the_model(model, generator, discriminator, rng):
+    """One more step with another ``label_smoothing``: the real target must follow it (a
+    target typed as 0.9 matches every step made with the check's usual 0.1)."""
+    import tensorflow as tf
+
+    model.label_smoothing = OTHER_SMOOTHING
+    real = (rng.normal(size=(BATCH, FEATURES)) + 1.5).astype("float32")
+    g0, d0 = _weights(generator), _weights(discriminator)
+    del _seen(generator)[:]
+    call_student(model.train_step, tf.constant(real), name="MyGAN.train_step")
+    d1, g1 = _weights(discriminator), _weights(generator)
+    noises = list(_seen(generator))
+    generator.set_weights(g0)
+    fakes = [np.array(generator(z)) for z in noises]
+    generator.set_weights(g1)
+    model.label_smoothing = SMOOTHING
+    change = _distance(d0, d1)
+
+    def stepped_with(target):
+        return any(_close(_sgd(discriminator, d0,
+                               lambda d, f=fake: _bce(target, d(real)) + _bce(0.0, d(f)))[0],
+                          d1, change) for fake in fakes)
+
+    if not stepped_with(1.0 - OTHER_SMOOTHING):
+        expect(not stepped_with(_T), f"with label_smoothing={OTHER_SMOOTHING:g} your "
+               f"discriminator still gives real samples the target {_T:g}: compute the target "
+               "from self.label_smoothing (1 - self.label_smoothing) instead of writing the "
+               "number.")
+        raise Incorrect(f"with label_smoothing={OTHER_SMOOTHING:g} your discriminator step no "
+                        "longer matches one gradient step on its cross-entropy loss: the real "
+                        "samples' target should be 1 - self.label_smoothing, whatever its value.")
 
 
 # ---------------------------------------------------------------- the gradient penalty
