@@ -26,7 +26,9 @@ import textwrap
 import threading
 
 CHECKS_ENV = "COURSE_CHECKS"
-TIME_LIMIT = 30  # seconds a student's function may run inside a check
+# Seconds a student's function may run inside a check, the same for every call: a training
+# step or a prediction takes under 5 s on a slow 2-core machine, an endless loop forever.
+TIME_LIMIT = 30
 
 CORRECT, NOT_YET, NOT_ANSWERED, CHECK_FAILED = "Correct", "Not yet", "Not answered", "Check failed"
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")

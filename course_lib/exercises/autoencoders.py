@@ -157,8 +157,7 @@ def check_noise_levels(noise_table, clean, denoiser):
 
 
 def _predict(model, x, name):
-    output = np.asarray(call_student(model.predict, x, verbose=0, name=f"{name}.predict",
-                                     seconds=60))
+    output = np.asarray(call_student(model.predict, x, verbose=0, name=f"{name}.predict"))
     expect(np.isfinite(output).all(), f"{name} outputs NaN or infinite values.")
     return output
 

@@ -423,7 +423,7 @@ def check_gan_train_step(MyGAN):
     data = (rng.normal(size=(2 * BATCH, FEATURES)) + 1.5).astype("float32")
     try:
         history = call_student(model.fit, data, batch_size=BATCH, epochs=1, verbose=0,
-                               name="MyGAN.fit", seconds=60)
+                               name="MyGAN.fit")
     except Incorrect as wrong:
         raise Incorrect(_step_error(wrong, generator, discriminator)) from None
     expect(int(np.array(model.d_optimizer.iterations)) == d_steps + 2

@@ -97,7 +97,7 @@ def _history_logs(history, model, model_name, name, epochs):
 def _accuracy(model, name, x, y):
     """Accuracy of a student model on (x, y), computed here from its predictions."""
     probabilities = np.asarray(call_student(model.predict, x, verbose=0,
-                                            name=f"{name}.predict(x_val)", seconds=60))
+                                            name=f"{name}.predict(x_val)"))
     expect(probabilities.shape == (len(x), 10),
            f"{name} should output 10 probabilities per image; it outputs shape "
            f"{probabilities.shape[1:]}.")

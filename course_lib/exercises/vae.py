@@ -170,7 +170,7 @@ def _set_heads(encoder, mean=None, log_var=None, mean_scale=None):
 def _logs(model, x, name):
     """One training step's logged values (computed before the update), as floats."""
     call_student(model.reset_metrics, name="reset_metrics() of your model")
-    logs = call_student(model.train_on_batch, x, return_dict=True, seconds=120,
+    logs = call_student(model.train_on_batch, x, return_dict=True,
                         name="training your model on a batch (train_on_batch)")
     expect(isinstance(logs, dict), "training your model on a batch did not return logs.")
     for key in ("reconstruction_loss", "kl_loss"):
@@ -333,8 +333,7 @@ def _probe_gradients(model, encoder, x, weights):
     _set_heads(encoder, mean=0.0, log_var=0.0)
     before = {name: [w.copy() for w in encoder.get_layer(name).get_weights()]
               for name in ("z_mean", "z_log_var")}
-    call_student(model.train_on_batch, x, name="training your model on a batch (train_on_batch)",
-                 seconds=120)
+    call_student(model.train_on_batch, x, name="training your model on a batch (train_on_batch)")
     moved = {name: any(not np.allclose(a, b, rtol=0, atol=1e-9)
                        for a, b in zip(before[name], encoder.get_layer(name).get_weights()))
              for name in before}
@@ -414,7 +413,7 @@ def check_vae_class(MyVAE, x):
     reference = VAE(reference_encoder, reference_decoder, beta=_BETA, seed=0)
     reference.compile(optimizer=keras.optimizers.Adam(learning_rate=3e-3))
     for _ in range(10):
-        call_student(model.train_on_batch, x, seconds=120,
+        call_student(model.train_on_batch, x,
                      name="training your model on a batch (train_on_batch)")
         reference.train_on_batch(x)
     rng = np.random.default_rng(3)
@@ -470,7 +469,7 @@ def check_trained_vae(my_vae, x_val):
     scorer = VAE(encoder, decoder, beta=1.0, seed=0)
     scorer.compile()
     logs = call_student(scorer.evaluate, x_val, batch_size=1000, verbose=0, return_dict=True,
-                        seconds=120, name="scoring my_vae's encoder and decoder")
+                        name="scoring my_vae's encoder and decoder")
     loss = float(logs["loss"])
     expect(np.isfinite(loss), "my_vae's encoder and decoder give a NaN loss on the validation "
            "digits: the training diverged. Try a smaller learning rate.")
