@@ -49,9 +49,19 @@ def test_wrong_answer_explains_and_offers_hints_in_steps():
     assert "should be 9, got 6" in feedback.message
     assert "think of a product" not in repr(feedback)  # hints only on request
     assert feedback.hint(1) == "Hint 1 of 2: think of a product"
-    assert feedback.hint(2).endswith("multiply x by itself") and feedback.hint(9) == feedback.hint(2)
     page = feedback._repr_html_()
-    assert page.count("<details") == 2 and "Hint 1 of 2" in page
+    assert page.count("<details") == 1 and "Hint 2 of 2 opens after your next attempt" in page
+
+
+def test_hints_open_one_step_per_attempt(monkeypatch):
+    monkeypatch.setattr(exercises, "_attempts", {})
+    first = check_square(lambda x: x + x)
+    assert first.opened == 1 and "opens after 1 more attempt" in first.hint(2)
+    assert "multiply" not in first.hint(2) and "1 of 2 hint(s) open" in repr(first)
+    second = check_square(lambda x: x - x)
+    assert second.opened == 2 and second.hint(2).endswith("multiply x by itself")
+    assert second.hint(9) == second.hint(2) and second._repr_html_().count("<details") == 2
+    assert check_square(lambda x: x * x).hints == ()  # right: no hints, nothing to open
 
 
 def test_missing_answer_is_not_answered_and_gives_no_hint():

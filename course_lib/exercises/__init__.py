@@ -138,14 +138,20 @@ _watch_cells()
 
 class Feedback:
     """Outcome of one check: its status (Correct, Not yet, Not answered, Check failed), a
-    message, and the hints, which are shown only when the answer is not yet right."""
+    message, and the hints, which are shown only when the answer is not yet right.
+
+    Hints open one step per attempt: after the first wrong answer only the nudge can be
+    read, after the second the next step, and so on (``opened`` of them), so that a student
+    tries again before reading more of the way to the answer.
+    """
 
     _STYLE = {CORRECT: ("#e6f4ea", "#1e7b34"), NOT_YET: ("#fdecea", "#b3261e"),
               NOT_ANSWERED: ("#f1f3f4", "#5f6368"), CHECK_FAILED: ("#fff4e5", "#8a4b00")}
 
-    def __init__(self, exercise, status, message, hints=()):
+    def __init__(self, exercise, status, message, hints=(), opened=None):
         self.exercise, self.status, self.message = exercise, status, plain(message, 2000)
         self.hints = tuple(hints) if status == NOT_YET else ()
+        self.opened = len(self.hints) if opened is None else min(opened, len(self.hints))
 
     @property
     def passed(self):
@@ -158,14 +164,19 @@ class Feedback:
     def __repr__(self):
         text = f"[{self.status}] {self.exercise}: {self.message}"
         if self.hints:
-            text += f"\n  Stuck? {len(self.hints)} hint(s), one step at a time: feedback.hint(1)"
+            text += (f"\n  Stuck? {self.opened} of {len(self.hints)} hint(s) open, one more "
+                     f"after each attempt: feedback.hint({self.opened})")
         return text
 
     def hint(self, step=1):
-        """The hint of this step (1 = a nudge, later steps say more)."""
+        """The hint of this step (1 = a nudge, later steps say more), once it is open."""
         if not self.hints:
             return "No hint: " + ("the answer is right." if self else "answer the exercise first.")
         step = min(max(int(step), 1), len(self.hints))
+        if step > self.opened:
+            return (f"Hint {step} of {len(self.hints)} opens after {step - self.opened} more "
+                    f"attempt{'s' * (step - self.opened > 1)}: change your answer, run it and "
+                    "the check again.")
         return f"Hint {step} of {len(self.hints)}: {self.hints[step - 1]}"
 
     def _repr_html_(self):
@@ -174,7 +185,10 @@ class Feedback:
         hints = "".join(
             f'<details style="margin-top:4px"><summary style="cursor:pointer">'
             f'Hint {i} of {len(self.hints)}</summary>{html.escape(h)}</details>'
-            for i, h in enumerate(self.hints, 1))
+            for i, h in enumerate(self.hints[:self.opened], 1))
+        if self.opened < len(self.hints):
+            hints += (f'<div style="margin-top:4px;color:#5f6368">Hint {self.opened + 1} of '
+                      f'{len(self.hints)} opens after your next attempt.</div>')
         return (f'<div style="background:{background};border-left:6px solid {colour};'
                 f'padding:8px 12px;margin:4px 0;font-size:14px">'
                 f'<b style="color:{colour}">{self.status}</b> &middot; '
@@ -190,6 +204,10 @@ def _record(check, feedback):
                            "message": feedback.message})
         with open(path, "a", encoding="utf-8") as out:
             out.write(line + "\n")
+
+
+# Wrong attempts per check in this kernel, which open its hints one step at a time.
+_attempts = {}
 
 
 def exercise(title, hints=(), answers=1):
@@ -242,6 +260,9 @@ def exercise(title, hints=(), answers=1):
         @functools.wraps(check)
         def run(*args, **kwargs):
             feedback = verdict(args, kwargs)
+            if feedback.status == NOT_YET:  # one more hint opens with each wrong attempt
+                _attempts[run] = _attempts.get(run, 0) + 1
+                feedback.opened = min(_attempts[run], len(feedback.hints))
             _record(check, feedback)
             return feedback
 
