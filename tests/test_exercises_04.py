@@ -110,6 +110,9 @@ def make_vae(kl=kl_right, reparam=reparameterise_right, recon="sum", use_beta=Tr
                  "eps": lambda: eps,
                  "stop": lambda: ops.stop_gradient(reparam(z_mean, z_log_var, eps)),
                  "stop_noise": lambda: z_mean + ops.stop_gradient(ops.exp(0.5 * z_log_var) * eps),
+                 # one draw shared by the whole batch
+                 "shared": lambda: reparam(z_mean, z_log_var, keras.random.normal(
+                     (1, ops.shape(z_mean)[1]), seed=self.seed_generator)),
                  }[z_mode]()
             x_hat = self.decoder(z, training=training)
             per_image = {"sum": lambda: ops.sum(ops.binary_crossentropy(x, x_hat), axis=-1),
@@ -148,6 +151,7 @@ def test_vae_class_right_and_none():
     (dict(z_mode="eps"), ["ignores the encoder"]),
     (dict(z_mode="stop"), ["no gradient reaches it"]),
     (dict(z_mode="stop_noise"), ["not its z_log_var"]),
+    (dict(z_mode="shared"), ["one eps for the whole batch"]),
     (dict(reparam=lambda m, v, e: m + v * e), ["standard deviation exp(log_var / 2)"]),
     (dict(reparam=lambda m, v, e: m + ops.exp(v) * e), ["variance"]),
     (dict(reduce=ops.sum), ["summed over the 256 images"]),

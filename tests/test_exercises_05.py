@@ -110,6 +110,10 @@ GAN_MISTAKES = {
                              "ops.ones_like(fake_logits), fake_logits"),
                             "labels the generated samples as real"),
     "smoothing ignored": (("* (1.0 - self.label_smoothing)", ""), "label_smoothing is ignored"),
+    "generator step reuses the fakes made outside its tape": ((
+        "fake_logits = self.discriminator(self.generator(z, training=True), training=True)",
+        "fake_logits = self.discriminator(fake, training=True)"),
+        "generate the samples again inside the tape"),
     "smoothing typed as a number": (("* (1.0 - self.label_smoothing)", "* 0.9"),
                                     "compute the target from self.label_smoothing"),
     "saturating generator loss": ((

@@ -240,6 +240,12 @@ def _step_error(err, generator, discriminator):
         return ("inside fit, train_step is compiled into a graph whose tensors have no values "
                 "yet: use keras.ops or TensorFlow operations only (no .numpy(), float() or "
                 "NumPy on tensors). The check stopped at: " + text)
+    if "No gradients provided for any variable" in text:
+        return ("one of your steps got no gradient for any of its weights: its loss was computed "
+                "from tensors made before its tf.GradientTape started. Call the network you "
+                "update inside that step's tape; in the generator step, generate the samples "
+                "again inside the tape (the ones from the discriminator step are fixed inputs "
+                "with no path back to the generator's weights).")
     if "_OptimizerPair" in text:
         return ("self.optimizer holds both optimizers and applies no gradients itself: use "
                 "self.d_optimizer for the discriminator and self.g_optimizer for the generator.")

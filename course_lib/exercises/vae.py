@@ -303,6 +303,8 @@ def _probe_spread(model, encoder, decoder, x, weights):
         at_mean = _reference_terms(encoder, decoder, x, np.broadcast_to(mean, eps[0].shape))[0]
         noise_only = _batch_means(decoder, x, eps)
         variance = _batch_means(decoder, x, mean + sd ** 2 * eps)
+        # one draw for the whole batch
+        shared = _batch_means(decoder, x, np.broadcast_to(mean + sd * eps[:, :1], eps.shape))
     finally:
         decoder.set_weights(start)
 
@@ -318,8 +320,18 @@ def _probe_spread(model, encoder, decoder, x, weights):
     expect(not matches(noise_only), "your z ignores the encoder: it is pure noise around 0. "
            "Draw eps with keras.random.normal, then compute z from z_mean, z_log_var and eps "
            "with your reparameterise.")
-    expect(not matches(variance), "your samples are spread by the variance, not the "
-           "standard deviation: check reparameterise.")
+    shared_noise = ("one eps for the whole batch (e.g. of shape (1, latent dimensions)): every "
+                    "image then gets the same noise. Draw eps with the shape of z_mean, one "
+                    "value per image and latent dimension.")
+    if matches(variance):
+        # a batch-wide draw is far more spread than the right batch mean, and can land here
+        expect(matches(shared), "your samples are spread by the variance, not the standard "
+               "deviation: does compute_loss pass z_log_var (not exp(z_log_var)) to your "
+               "reparameterise?")
+        raise Incorrect(f"your samples are spread too widely: either you draw {shared_noise} "
+                        "Or they are spread by the variance, not the standard deviation.")
+    expect(not matches(shared), f"your samples are not drawn independently: it looks like "
+           f"{shared_noise}")
     raise Incorrect("for a posterior with standard deviation 2, your reconstruction term does "
                     "not behave like that of samples z = mean + sd * eps. Draw one eps per "
                     "image and latent dimension, with the shape of z_mean.")
