@@ -168,6 +168,22 @@ def test_gan_step_mistakes_get_their_own_diagnosis(name):
     assert feedback.hints  # hints on request
 
 
+def test_the_flipped_convention_is_explained_as_a_convention():
+    """Real 0 (smoothed: 0.1), generated 1, generator aiming for 0: the same game."""
+    source = GAN_SOLUTION
+    for old, new in (("ops.ones_like(real_logits) * (1.0 - self.label_smoothing)",
+                      "ops.ones_like(real_logits) * self.label_smoothing"),
+                     ("ops.zeros_like(fake_logits), fake_logits, from_logits=True)))",
+                      "ops.ones_like(fake_logits), fake_logits, from_logits=True)))"),
+                     ("ops.ones_like(fake_logits), fake_logits, from_logits=True))\n        g_vars",
+                      "ops.zeros_like(fake_logits), fake_logits, from_logits=True))\n        g_vars")):
+        assert source.count(old) == 1, old
+        source = source.replace(old, new)
+    feedback = gan_ex.check_gan_train_step(_run(source, "MyGAN")[0])
+    assert feedback.status == NOT_YET and "flipped convention" in feedback.message
+    assert "valid GAN" in feedback.message
+
+
 def test_fakes_generated_inside_the_discriminator_tape_are_still_right():
     # With the gradient taken for the discriminator's weights only, generating inside the
     # tape changes nothing: the generated samples are detached by construction.

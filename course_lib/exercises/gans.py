@@ -177,6 +177,11 @@ FAKE_TERMS = {
                       "as probabilities, but they are logits: use from_logits=True, or write "
                       "the cross-entropy of logits."),
 }
+FLIPPED = ("your discriminator calls real samples 0 and generated ones 1: the flipped "
+           "convention. With the generator aiming for 0 that is the same game, a valid GAN, but "
+           "this course (and gan.GAN) calls real samples 1: real samples get the target "
+           "1 - self.label_smoothing, generated ones 0, and the generator aims for 1, so that "
+           "your losses and logs read like the library's.")
 HALF = ("your discriminator loss is half of what it should be: it looks like one mean over "
         "real and generated samples together. Add the mean loss on the real batch and the "
         "mean loss on the generated batch.")
@@ -345,6 +350,10 @@ def check_gan_train_step(MyGAN):
                 d_ref, d_loss = new, loss
                 break
         if d_ref is None:
+            for real_target in (0.0, SMOOTHING):  # real called 0 (smoothed: 0.1), fake 1
+                expect(not any(_close(d_step(lambda r, f, t=real_target: _bce(t, r)
+                                             + _bce(1.0, f), fake)[0], d1, change)
+                               for fake in fakes), FLIPPED)
             for loss_fn, message in _d_mistakes():
                 if any(_close(d_step(loss_fn, fake)[0], d1, change) for fake in fakes):
                     raise Incorrect(message)
