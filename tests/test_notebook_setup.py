@@ -1,4 +1,4 @@
-"""course_lib.setup_notebook: figure styles for notebooks and lecture decks."""
+"""course_lib.setup_notebook: figure styles for notebooks and lecture decks; the first cell's imports."""
 
 import matplotlib as mpl
 
@@ -41,3 +41,26 @@ def test_a_figure_is_described_by_its_own_labels():
     empty = plt.figure()
     assert describe_figure(empty) == "A figure."
     plt.close(empty)
+
+
+def test_every_notebook_and_deck_names_preprocessing_pp():
+    """One alias per module across the course: a student moving from 04 to 05 reads `pp.`
+    in both (issue 29: `preprocessing.` in 01-04 and `pp.` in 05-07 read as two modules)."""
+    import ast
+    import json
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    for path in sorted([*root.glob("notebooks/[0-9][0-9]_*.ipynb"), *root.glob("slides/*.ipynb")]):
+        cells = json.loads(path.read_text())["cells"]
+        for cell in cells:
+            if cell["cell_type"] != "code":
+                continue
+            try:
+                tree = ast.parse("".join(cell["source"]))
+            except SyntaxError:  # IPython magics
+                continue
+            for node in ast.walk(tree):
+                if isinstance(node, ast.ImportFrom) and node.module == "course_lib":
+                    for alias in node.names:
+                        assert alias.name != "preprocessing" or alias.asname == "pp", path.name
