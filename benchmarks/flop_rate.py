@@ -140,6 +140,7 @@ def scgan(batch_size, genes=500, types=8):
     import numpy as np
 
     from course_lib import gan
+    from course_lib.training import decaying_adam
 
     rows = STEPS * batch_size
     generator = gan.build_generator(
@@ -148,8 +149,8 @@ def scgan(batch_size, genes=500, types=8):
         library_sizes=_rng().integers(500, 5000, rows).astype("float32"))
     critic = gan.build_discriminator(genes, hidden=(256, 128), dropout=0, n_classes=types)
     model = gan.WGANGP(generator, critic, gp_weight=10.0, d_steps=5, n_classes=types, seed=0)
-    model.compile(d_optimizer=gan.decaying_adam(1e-3, 5 * STEPS),
-                  g_optimizer=gan.decaying_adam(1e-3, STEPS))
+    model.compile(d_optimizer=decaying_adam(1e-3, 5 * STEPS),
+                  g_optimizer=decaying_adam(1e-3, STEPS))
     x = np.log1p(_rng().poisson(0.5, (rows, genes)).astype("float32"))
     labels = keras.utils.to_categorical(_rng().integers(0, types, rows), types)
     return model, x, labels, gan_step_flops(model, batch_size)

@@ -601,31 +601,6 @@ def load_cellbench(singlets_only=True):
     return adata
 
 
-DATASETS = {
-    "mnist": load_mnist,
-    "kang-seurat": load_kang_seurat,
-    "kang-scgen": load_kang_scgen,
-    "pancreas": load_pancreas,
-    "cellbench": load_cellbench,
-}
-
-
-def load(name, **kwargs):
-    """Load a dataset by name, in any case (see DATASETS)."""
-    import difflib
-
-    if not isinstance(name, str):
-        raise DataError(
-            f"load() takes one dataset name as a string, not {type(name).__name__} {name!r}. "
-            f"Load one dataset per call, e.g. load('mnist'); available: {', '.join(DATASETS)}."
-        )
-    if name.lower() not in DATASETS:
-        close = difflib.get_close_matches(name.lower(), DATASETS, n=1)
-        hint = f" Did you mean '{close[0]}'?" if close else ""
-        raise DataError(f"Unknown dataset '{name}'. Available: {', '.join(DATASETS)}.{hint}")
-    return DATASETS[name.lower()](**kwargs)
-
-
 # ---------------------------------------------------------------- building a mirror
 def download_files(entries, folder=None):
     """Download and verify ``entries`` into ``folder`` (default: the cache); print a summary.

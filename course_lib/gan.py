@@ -410,13 +410,6 @@ class WGANGP(GAN):
         return -ops.mean(self.score(fake, labels))
 
 
-def decaying_adam(learning_rate, decay_steps, final_fraction=0.1, beta_1=0.5, beta_2=0.9):
-    """Adam whose learning rate decays exponentially to ``final_fraction`` over decay_steps."""
-    schedule = keras.optimizers.schedules.ExponentialDecay(learning_rate, int(decay_steps),
-                                                           final_fraction)
-    return keras.optimizers.Adam(schedule, beta_1=beta_1, beta_2=beta_2)
-
-
 # ---------------------------------------------------------------- callbacks
 class SampleSnapshots(keras.callbacks.Callback):
     """Generator outputs for fixed noise at chosen epochs (0 = before training), to watch a GAN.

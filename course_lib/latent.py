@@ -19,28 +19,15 @@ SC_COUNT_VAE = {**SC_VAE, "output_activation": "softmax", "likelihood": "negativ
 
 
 # ---------------------------------------------------------------- the model recipe
-def sc_schedule(steps_per_epoch, epochs, peak_lr=1e-3, warmup_epochs=5):
-    """The recipe's learning rate: linear warm-up over ``warmup_epochs``, then cosine decay.
-
-    From 1e-5 up to ``peak_lr``, then along half a cosine down to a tenth of it. Small early
-    steps keep the first, noisy gradients of a freshly initialised network (and Adam's still
-    poorly estimated second moments) from throwing the weights far off.
-    """
-    total = max(epochs * steps_per_epoch, 2)
-    warmup = min(warmup_epochs * steps_per_epoch, total - 1)
-    return keras.optimizers.schedules.CosineDecay(
-        initial_learning_rate=1e-5, warmup_target=peak_lr, warmup_steps=warmup,
-        decay_steps=total - warmup, alpha=0.1)
-
-
 def build_sc_vae(n_genes, steps_per_epoch, epochs, peak_lr=1e-3, warmup_epochs=5, seed=0,
                  **overrides):
     """The course's single-cell VAE, compiled with Adam(amsgrad) on a warm-up schedule."""
     from course_lib.metrics import cell_correlation_metric
     from course_lib.models import build_vae
+    from course_lib.training import warmup_cosine
 
     vae = build_vae(n_genes, seed=seed, name="sc_vae", **{**SC_VAE, **overrides})
-    schedule = sc_schedule(steps_per_epoch, epochs, peak_lr, warmup_epochs)
+    schedule = warmup_cosine(steps_per_epoch, epochs, peak_lr, warmup_epochs)
     vae.compile(optimizer=keras.optimizers.Adam(learning_rate=schedule, amsgrad=True),
                 metrics=[cell_correlation_metric()])
     return vae

@@ -332,34 +332,7 @@ def build_vae(input_dim, latent_dim=2, hidden=(512, 256), activation="relu", dro
     return vae
 
 
-# ---------------------------------------------------------------- notebook 01: training by hand, backends
-def gradient_descent_line(x, y, learning_rate=0.1, steps=30, w=0.0, b=0.0):
-    """Fit y = w*x + b by full-batch gradient descent on the mean squared error, gradients by hand.
-
-    Returns a dict of NumPy arrays ``w``, ``b`` and ``loss`` with ``steps + 1`` entries
-    (the start, then after each update).
-    """
-    import numpy as np
-    from keras import ops
-
-    x = ops.convert_to_tensor(np.asarray(x, dtype="float32").ravel())
-    y = ops.convert_to_tensor(np.asarray(y, dtype="float32").ravel())
-    w, b = ops.convert_to_tensor(float(w)), ops.convert_to_tensor(float(b))
-    path = {"w": [], "b": [], "loss": []}
-    for step in range(steps + 1):
-        residual = w * x + b - y  # y_hat - y
-        path["w"].append(float(w))
-        path["b"].append(float(b))
-        path["loss"].append(float(ops.mean(residual**2)))
-        if step == steps:
-            break
-        # Chain rule: dL/dw = sum_i dL/dy_hat_i * dy_hat_i/dw = mean(2 * residual * x).
-        grad_w = ops.mean(2.0 * residual * x)
-        grad_b = ops.mean(2.0 * residual)
-        w, b = w - learning_rate * grad_w, b - learning_rate * grad_b
-    return {k: np.array(v) for k, v in path.items()}
-
-
+# ---------------------------------------------------------------- notebook 01: one model on several backends
 _BACKEND_MODULES = {"jax": "jax", "torch": "torch", "tensorflow": "tensorflow", "numpy": "numpy"}
 _PREDICT_SCRIPT = """
 import sys
@@ -485,13 +458,3 @@ class ImageCorruption(layers.Layer):
         """Layer config."""
         return {**super().get_config(), "noise_sd": self.noise_sd, "patch": self.patch,
                 "side": self.side, "noise_fraction": self.noise_fraction, "seed": self.seed}
-
-
-def images_to_tensor(images):
-    """uint8 images (n, h, w) -> float32 backend tensor (n, h*w) in [0, 1].
-
-    Converting once, from the small uint8 array, saves memory: ``fit`` and ``predict`` then
-    use the tensor as it is instead of copying a float NumPy array on every call.
-    """
-    flat = keras.ops.convert_to_tensor(images.reshape(len(images), -1))
-    return keras.ops.cast(flat, "float32") / 255.0

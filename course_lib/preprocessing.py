@@ -5,9 +5,18 @@ import functools
 import numpy as np
 
 
-def flatten_images(images):
-    """uint8 images (n, h, w) -> float32 rows (n, h*w) scaled to [0, 1]."""
-    return images.reshape(len(images), -1).astype("float32") / 255.0
+def flatten_images(images, tensor=False):
+    """uint8 images (n, h, w) -> float32 rows (n, h*w) scaled to [0, 1].
+
+    ``tensor=True`` returns a backend tensor, converted from the small uint8 array. That saves
+    memory for a large training set: ``fit`` and ``predict`` then use the tensor as it is
+    instead of copying a float NumPy array on every call.
+    """
+    if not tensor:
+        return images.reshape(len(images), -1).astype("float32") / 255.0
+    from keras import ops
+
+    return ops.cast(ops.convert_to_tensor(images.reshape(len(images), -1)), "float32") / 255.0
 
 
 def log_normalize(adata, target_sum=1e4, hvg=None):

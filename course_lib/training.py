@@ -1,9 +1,38 @@
-"""Training helpers: one concise progress line instead of Keras's per-batch bars."""
+"""Training helpers: learning-rate schedules, and one concise progress line instead of Keras's
+per-batch bars."""
 
 import time
 
 import keras
 
+
+# ---------------------------------------------------------------- learning-rate schedules
+def warmup_cosine(steps_per_epoch, epochs, peak_lr=1e-3, warmup_epochs=5):
+    """A learning rate with a linear warm-up over ``warmup_epochs``, then cosine decay.
+
+    The single-cell VAE's recipe (notebook 06): from 1e-5 up to ``peak_lr``, then along half a
+    cosine down to a tenth of it. Small early steps keep the first, noisy gradients of a freshly
+    initialised network (and Adam's still poorly estimated second moments) from throwing the
+    weights far off.
+    """
+    total = max(epochs * steps_per_epoch, 2)
+    warmup = min(warmup_epochs * steps_per_epoch, total - 1)
+    return keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=1e-5, warmup_target=peak_lr, warmup_steps=warmup,
+        decay_steps=total - warmup, alpha=0.1)
+
+
+def decaying_adam(learning_rate, decay_steps, final_fraction=0.1, beta_1=0.5, beta_2=0.9):
+    """Adam whose learning rate decays exponentially to ``final_fraction`` over decay_steps.
+
+    The conditional scGAN's optimisers (notebook 05), with the momentum of the WGAN-GP paper.
+    """
+    schedule = keras.optimizers.schedules.ExponentialDecay(learning_rate, int(decay_steps),
+                                                           final_fraction)
+    return keras.optimizers.Adam(schedule, beta_1=beta_1, beta_2=beta_2)
+
+
+# ---------------------------------------------------------------- progress
 # Short metric names keep a VAE's six metrics on one line: val_reconstruction_loss -> val_rec.
 ABBREVIATIONS = (("reconstruction_loss", "rec"), ("kl_loss", "kl"), ("accuracy", "acc"))
 

@@ -134,6 +134,10 @@ GAN_MISTAKES = {
         "g_optimizer was handed the discriminator's weights"),
     "logits taken as probabilities": (("real_logits, from_logits=True", "real_logits"),
                                       "treats the discriminator's outputs as probabilities"),
+    "smoothing as the real target": ((
+        "ops.ones_like(real_logits) * (1.0 - self.label_smoothing)",
+        "ops.ones_like(real_logits) * self.label_smoothing"),
+        "the real samples get the target self.label_smoothing"),
     "one mean over both batches": (("d_loss = (ops.mean(", "d_loss = 0.5 * (ops.mean("),
                                    "half of what it should be"),
     "one optimizer for both": (("self.d_optimizer.apply_gradients",

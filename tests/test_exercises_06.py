@@ -8,6 +8,7 @@ from keras import layers
 from course_lib import latent, metrics, models
 from course_lib.exercises import CHECK_FAILED, CORRECT, NOT_ANSWERED, NOT_YET
 from course_lib.exercises import singlecell as ex
+from course_lib.training import warmup_cosine
 
 RNG = np.random.default_rng(0)
 
@@ -34,7 +35,7 @@ def test_batch_vector_right_answer_passes(batch_data):
     ("naive", "plain difference"),
     ("unbalanced", "each cell is weighted equally"),
     ("shape", "expected 3 numbers"),
-    ("text", "expected an array"),
+    ("text", "NumPy array of numbers"),
 ])
 def test_batch_vector_mistakes_are_explained(batch_data, mistake, words):
     z, batches, lines = batch_data
@@ -177,13 +178,13 @@ def test_sc_training_right_answer_and_mistakes():
     steps = 2
 
     def recipe():
-        return keras.optimizers.Adam(latent.sc_schedule(steps, 3), amsgrad=True)
+        return keras.optimizers.Adam(warmup_cosine(steps, 3), amsgrad=True)
 
     history, vae = _trained(recipe())
     assert ex.check_sc_training(history, vae).status == CORRECT
     assert ex.check_sc_training(None, vae).status == NOT_ANSWERED
     cases = {
-        "without amsgrad": _trained(keras.optimizers.Adam(latent.sc_schedule(steps, 3))),
+        "without amsgrad": _trained(keras.optimizers.Adam(warmup_cosine(steps, 3))),
         "is a constant": _trained(keras.optimizers.Adam(1e-3, amsgrad=True)),
         "Adam; it uses SGD": _trained(keras.optimizers.SGD(1e-3)),
         "no validation loss": _trained(recipe(), validation=0.0),

@@ -80,15 +80,6 @@ def test_interpolation_and_projection():
     np.testing.assert_allclose(t, np.linspace(0, 1, 5))
 
 
-def test_recipe_schedule_warms_up_then_decays_to_a_tenth():
-    schedule = latent.sc_schedule(steps_per_epoch=2, epochs=25, peak_lr=1e-3, warmup_epochs=5)
-    lr = np.array([float(keras.ops.convert_to_numpy(schedule(step))) for step in range(60)])
-    assert lr[0] == pytest.approx(1e-5)
-    assert np.all(np.diff(lr[:11]) > 0) and lr[10] == pytest.approx(1e-3, rel=1e-4)
-    assert np.all(np.diff(lr[10:51]) <= 1e-12)
-    assert lr[50] == pytest.approx(1e-4, rel=1e-4) and lr[59] == pytest.approx(1e-4, rel=1e-4)
-
-
 def test_cell_batches_cover_every_cell_once_per_epoch():
     x = np.arange(20, dtype="float32")[:, None]
     batches = latent.CellBatches(x, np.arange(3, 20), batch_size=5, seed=0)

@@ -17,7 +17,6 @@ from course_lib.models import (
     add_noise,
     build_autoencoder,
     build_vae,
-    images_to_tensor,
     kl_to_prior,
     mask_patch,
     reconstruction_loss,
@@ -94,10 +93,6 @@ def test_numpy_corruption_helpers():
     assert mask.shape == x.shape and (mask.sum(axis=1) == 144).all()
     assert (masked[mask] == 0).all() and (masked[~mask] == 0.5).all()
 
-
-def test_images_to_tensor_scales_pixels():
-    images = np.array([[[0, 255], [51, 102]]], dtype="uint8")
-    np.testing.assert_allclose(np.asarray(images_to_tensor(images)), [[0, 1, 0.2, 0.4]], atol=1e-7)
 
 
 def test_vae_shapes_and_numpy_methods():

@@ -27,6 +27,15 @@ def test_flatten_images_scales_to_unit_interval():
     np.testing.assert_allclose(flat, [[0, 1, 128 / 255, 64 / 255]])
 
 
+def test_flatten_images_as_a_backend_tensor_has_the_same_values():
+    import keras
+
+    images = np.array([[[0, 255], [51, 102]]], dtype=np.uint8)
+    flat = pp.flatten_images(images, tensor=True)
+    assert keras.ops.is_tensor(flat) and keras.backend.standardize_dtype(flat.dtype) == "float32"
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(flat), pp.flatten_images(images), atol=1e-7)
+
+
 def test_log_normalize_is_library_size_then_log1p_and_keeps_counts():
     adata = _counts()
     out = pp.log_normalize(adata, target_sum=1e4)

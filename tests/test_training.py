@@ -1,5 +1,11 @@
-"""course_lib.training.ProgressLine: one line per run that overwrites itself cleanly."""
+"""course_lib.training: the learning-rate schedules, and ProgressLine, one line per run that
+overwrites itself cleanly."""
 
+import keras
+import numpy as np
+import pytest
+
+from course_lib import training
 from course_lib.training import ProgressLine, format_logs
 
 
@@ -55,3 +61,19 @@ def test_every_only_prints_selected_epochs_but_ends_with_the_last(capsys):
     out = capsys.readouterr().out
     assert out.count("\r") == 2  # epoch 5, then the final line
     assert screen(out).strip().startswith("epoch 7/7  loss 6")
+
+
+def test_recipe_schedule_warms_up_then_decays_to_a_tenth():
+    schedule = training.warmup_cosine(steps_per_epoch=2, epochs=25, peak_lr=1e-3, warmup_epochs=5)
+    lr = np.array([float(keras.ops.convert_to_numpy(schedule(step))) for step in range(60)])
+    assert lr[0] == pytest.approx(1e-5)
+    assert np.all(np.diff(lr[:11]) > 0) and lr[10] == pytest.approx(1e-3, rel=1e-4)
+    assert np.all(np.diff(lr[10:51]) <= 1e-12)
+    assert lr[50] == pytest.approx(1e-4, rel=1e-4) and lr[59] == pytest.approx(1e-4, rel=1e-4)
+
+
+def test_decaying_adam_reaches_the_final_fraction():
+    optimizer = training.decaying_adam(1e-3, 100, final_fraction=0.1)
+    schedule = optimizer._learning_rate
+    assert float(schedule(0)) == pytest.approx(1e-3)
+    assert float(schedule(100)) == pytest.approx(1e-4)

@@ -5,33 +5,10 @@ import numbers
 
 import numpy as np
 
-from course_lib.exercises import Incorrect, call_student, exercise, expect
+from course_lib.exercises import Incorrect, answers, call_student, exercise, expect
 from course_lib.exercises.mlp import as_model
 
 LEVELS = (0.25, 0.5, 0.75)
-
-
-def _number(value, name):
-    """One finite float from a number, a 0-d array or a scalar tensor."""
-    expect(value is not None, f"{name} is still None.")
-    expect(not isinstance(value, (str, bytes, bool)),
-           f"{name} should be a number, got a {type(value).__name__}.")
-    try:
-        array = np.asarray(value, dtype="float64")
-    except (TypeError, ValueError, OverflowError):
-        raise Incorrect(f"{name} should be a number, got a {type(value).__name__}.") from None
-    expect(array.size == 1, f"{name} should be a single number, got {array.size} of them.")
-    number = float(array.reshape(-1)[0])
-    expect(math.isfinite(number), f"{name} is {number}, not a finite number.")
-    return number
-
-
-def _numbers(values, name, length):
-    """A float vector of ``length`` finite numbers from a list, tuple or array."""
-    expect(not isinstance(values, (str, bytes, numbers.Number)) and hasattr(values, "__len__"),
-           f"{name} should be a list of {length} numbers, got a {type(values).__name__}.")
-    expect(len(values) == length, f"{name} should have {length} entries, it has {len(values)}.")
-    return np.array([_number(v, f"{name}[{i}]") for i, v in enumerate(values)])
 
 
 def _squared_error(a, b):
@@ -50,7 +27,7 @@ def check_per_digit_error(per_digit_mse, images, labels, reconstructions):
         expect(set(per_digit_mse) == set(range(10)),
                f"as a dict, per_digit_mse needs the keys 0 to 9 (one per digit), got {keys}.")
         per_digit_mse = [per_digit_mse[d] for d in range(10)]
-    answer = _numbers(per_digit_mse, "per_digit_mse", 10)
+    answer = answers.number_list(per_digit_mse, "per_digit_mse", 10)
     images, labels = np.asarray(images), np.asarray(labels)
     squared = _squared_error(images, reconstructions)
     digits = [labels == d for d in range(10)]
@@ -117,7 +94,7 @@ def check_noise_levels(noise_table, clean, denoiser):
                f"noise_table[{sd}] should be a pair (noisy_mse, denoised_mse), got "
                f"{type(value).__name__}" + (f" of length {len(value)}."
                                             if hasattr(value, "__len__") else "."))
-        pairs[sd] = _numbers(value, f"noise_table[{sd}]", 2)
+        pairs[sd] = answers.number_list(value, f"noise_table[{sd}]", 2)
         noisy = add_noise(clean, sd, seed=0)
         denoised = np.asarray(denoiser.predict(noisy, verbose=0))
         truth[sd] = (_squared_error(noisy, clean).mean(), _squared_error(denoised, clean).mean(),

@@ -12,10 +12,11 @@ the one that was made.
 import itertools
 import numbers
 import re
+from types import SimpleNamespace
 
 import numpy as np
 
-from course_lib.exercises import Incorrect, call_student, exercise, expect
+from course_lib.exercises import Incorrect, answers, call_student, exercise, expect
 
 LEARNING_RATE = 0.1  # plain SGD in the checks: a weight change is the gradient, scaled
 
@@ -105,20 +106,6 @@ def _sgd(network, weights, loss_fn):
     return new, float(loss)
 
 
-def _number(value, what):
-    """A student's returned value as one finite float, or a plain diagnosis."""
-    try:
-        array = np.asarray(value, dtype="float64")
-    except Exception:
-        raise Incorrect(f"{what} should be a number (a scalar tensor), got a "
-                        f"{type(value).__name__}.") from None
-    expect(array.size == 1, f"{what} should be one number (the mean over the batch), but it "
-           f"has shape {array.shape}.")
-    number = float(array.ravel()[0])
-    expect(np.isfinite(number), f"{what} is {number}: it should be a finite number.")
-    return number
-
-
 # ---------------------------------------------------------------- the GAN's training step
 BATCH, LATENT, FEATURES, SMOOTHING = 32, 8, 6, 0.1
 
@@ -154,6 +141,9 @@ REAL_TERMS = {
                   "the real target looks like Keras's BinaryCrossentropy(label_smoothing=...), "
                   "which smooths both targets. One-sided smoothing gives real samples the "
                   "target 1 - self.label_smoothing and leaves the generated ones at 0."),
+    "smoothing as the target": (lambda r: _bce(SMOOTHING, r),
+                                "the real samples get the target self.label_smoothing: they "
+                                "should get 1 - self.label_smoothing."),
     "probabilities": (lambda r: _bce_probabilities(_T, r),
                       "your loss on the real samples treats the discriminator's outputs as "
                       "probabilities, but they are logits (unbounded scores): use "
@@ -182,6 +172,8 @@ FLIPPED = ("your discriminator calls real samples 0 and generated ones 1: the fl
            "this course (and gan.GAN) calls real samples 1: real samples get the target "
            "1 - self.label_smoothing, generated ones 0, and the generator aims for 1, so that "
            "your losses and logs read like the library's.")
+# pairs of terms that are one mistake, not two: real called 0 (or 0.1), generated 1
+PAIRS = {("target 0", "target 1"): FLIPPED, ("smoothing as the target", "target 1"): FLIPPED}
 HALF = ("your discriminator loss is half of what it should be: it looks like one mean over "
         "real and generated samples together. Add the mean loss on the real batch and the "
         "mean loss on the generated batch.")
@@ -194,7 +186,8 @@ def _d_mistakes():
         for scale in (1.0, 0.5):
             if rname == fname == "right" and scale == 1.0:
                 continue
-            messages = [m for m in (rmsg, fmsg) if m] + [HALF] * (scale != 1.0)
+            messages = ([PAIRS[rname, fname]] if (rname, fname) in PAIRS
+                        else [m for m in (rmsg, fmsg) if m]) + [HALF] * (scale != 1.0)
             yield ((lambda r, f, a=real_term, b=fake_term, s=scale: s * (a(r) + b(f))),
                    " Also: ".join(messages))
 
@@ -257,6 +250,49 @@ def _step_error(err, generator, discriminator):
     return text
 
 
+def _d_loss(real_target):
+    """The discriminator's loss with this target for the real samples (logits in)."""
+    return lambda r, f: _bce(real_target, r) + _bce(0.0, f)
+
+
+def _take_step(model, generator, discriminator, rng, number):
+    """One student train_step on a fresh batch, with what the check replays it from: the
+    batch, both networks' weights before and after, and the noise and fakes it drew."""
+    import tensorflow as tf
+
+    real = (rng.normal(size=(BATCH, FEATURES)) + 1.5).astype("float32")
+    g0, d0 = _weights(generator), _weights(discriminator)
+    del _seen(generator)[:]
+    try:
+        logs = call_student(model.train_step, tf.constant(real), name="MyGAN.train_step")
+    except Incorrect as wrong:
+        raise Incorrect(_step_error(wrong, generator, discriminator)) from None
+    g1, d1 = _weights(generator), _weights(discriminator)
+    noises = list(_seen(generator))
+    expect(noises, "the generator was never called in train_step: generate samples from "
+           "noise for both steps.")
+    for z in noises:
+        _noise_ok(z, number)
+    generator.set_weights(g0)  # the samples the discriminator step saw
+    fakes = [np.array(generator(z)) for z in noises]
+    generator.set_weights(g1)
+    return SimpleNamespace(real=real, logs=logs, g0=g0, d0=d0, g1=g1, d1=d1, noises=noises,
+                           fakes=fakes, d_change=_distance(d0, d1))
+
+
+def _d_update(discriminator, step, loss, fake, weights=None):
+    """(weights, loss) after one SGD step of the discriminator on ``loss(real, fake)``, from
+    ``weights`` (by default its weights before the student's step)."""
+    return _sgd(discriminator, step.d0 if weights is None else weights,
+                lambda d: loss(d(step.real), d(fake)))
+
+
+def _d_matches(discriminator, step, loss, fakes=None):
+    """Whether one step on ``loss``, for one of the fakes, gives the student's weights."""
+    return any(_close(_d_update(discriminator, step, loss, fake)[0], step.d1, step.d_change)
+               for fake in (step.fakes if fakes is None else fakes))
+
+
 def _gan_models(MyGAN):
     import keras
 
@@ -310,70 +346,35 @@ def check_gan_train_step(MyGAN):
            "(class MyGAN(gan.GAN): ...), which gives it the networks, optimizers and trackers.")
     expect(MyGAN.train_step is not GAN.train_step, "MyGAN does not define its own train_step "
            "yet: write the method inside the class.")
-    import tensorflow as tf
-
     model, generator, discriminator = _gan_models(MyGAN)
     rng = np.random.default_rng(3)
     d_losses, g_losses = [], []
-    for step in (1, 2, 3):
-        real = (rng.normal(size=(BATCH, FEATURES)) + 1.5).astype("float32")
-        g0, d0 = _weights(generator), _weights(discriminator)
-        del _seen(generator)[:]
-        try:
-            logs = call_student(model.train_step, tf.constant(real), name="MyGAN.train_step")
-        except Incorrect as wrong:
-            raise Incorrect(_step_error(wrong, generator, discriminator)) from None
-        g1, d1 = _weights(generator), _weights(discriminator)
-        noises = list(_seen(generator))
-        expect(noises, "the generator was never called in train_step: generate samples from "
-               "noise for both steps.")
-        for z in noises:
-            _noise_ok(z, step)
-        expect(not _close(d0, d1), "the discriminator's weights did not change: apply its "
-               "gradients with self.d_optimizer.")
+    for number in (1, 2, 3):
+        step = _take_step(model, generator, discriminator, rng, number)
+        expect(not _close(step.d0, step.d1), "the discriminator's weights did not change: "
+               "apply its gradients with self.d_optimizer.")
         # 1. discriminator step: one SGD step from d0 on fakes from g0 and one recorded noise
-        generator.set_weights(g0)
-        fakes = [np.array(generator(z)) for z in noises]
-        generator.set_weights(g1)
-
-        def d_step(loss, fake, weights=d0):
-            return _sgd(discriminator, weights, lambda d: loss(d(real), d(fake)))
-
-        def right_d_loss(r, f):
-            return _bce(_T, r) + _bce(0.0, f)
-
-        change = _distance(d0, d1)
         d_ref = None
-        for fake in fakes:
-            new, loss = d_step(right_d_loss, fake)
-            if _close(new, d1, change):
+        for fake in step.fakes:
+            new, loss = _d_update(discriminator, step, _d_loss(_T), fake)
+            if _close(new, step.d1, step.d_change):
                 d_ref, d_loss = new, loss
                 break
         if d_ref is None:
-            for real_target in (0.0, SMOOTHING):  # real called 0 (smoothed: 0.1), fake 1
-                expect(not any(_close(d_step(lambda r, f, t=real_target: _bce(t, r)
-                                             + _bce(1.0, f), fake)[0], d1, change)
-                               for fake in fakes), FLIPPED)
             for loss_fn, message in _d_mistakes():
-                if any(_close(d_step(loss_fn, fake)[0], d1, change) for fake in fakes):
+                if _d_matches(discriminator, step, loss_fn):
                     raise Incorrect(message)
-            generator.set_weights(g1)
-            if any(_close(d_step(right_d_loss, np.array(generator(z)))[0], d1, change)
-                   for z in noises):
+            later = [np.array(generator(z)) for z in step.noises]  # from the updated generator
+            if _d_matches(discriminator, step, _d_loss(_T), later):
                 raise Incorrect("your discriminator trains on samples of the generator after "
                                 "its update: do the discriminator step first, then the "
                                 "generator step.")
-            generator.set_weights(g1)
-            stepped = [d_step(right_d_loss, fake) for fake in fakes]
-            for new, _ in stepped:
+            for fake in step.fakes:
                 # right discriminator step, then the generator step changed the weights again
-                for z in noises:
-                    generator.set_weights(g0)
-                    fake_g = np.array(generator(z))
-                    again, _ = _sgd(discriminator, new,
-                                    lambda d: _bce(1.0, d(fake_g)))
-                    generator.set_weights(g1)
-                    if _close(again, d1, change):
+                new, _ = _d_update(discriminator, step, _d_loss(_T), fake)
+                for fake_g in step.fakes:
+                    again, _ = _sgd(discriminator, new, lambda d, f=fake_g: _bce(1.0, d(f)))
+                    if _close(again, step.d1, step.d_change):
                         raise Incorrect(
                             "your discriminator step is right, but the generator step also "
                             "changed the discriminator's weights. Take the generator's "
@@ -384,31 +385,31 @@ def check_gan_train_step(MyGAN):
                             "1 - self.label_smoothing, generated samples with target 0, "
                             "discriminator outputs as logits).")
         # 2. generator step: one SGD step from g0 against the updated discriminator
-        expect(not _close(g0, g1), "the generator's weights did not change: apply its gradients "
-               "with self.g_optimizer.")
+        expect(not _close(step.g0, step.g1), "the generator's weights did not change: apply its "
+               "gradients with self.g_optimizer.")
         discriminator.set_weights(d_ref)
 
         def g_step(loss, z, d_weights=None):
             if d_weights is not None:
                 discriminator.set_weights(d_weights)
             try:
-                return _sgd(generator, g0, lambda g: loss(discriminator(g(z))))
+                return _sgd(generator, step.g0, lambda g: loss(discriminator(g(z))))
             finally:
-                discriminator.set_weights(d1)
+                discriminator.set_weights(step.d1)
 
-        change = _distance(g0, g1)
+        change = _distance(step.g0, step.g1)
         right = None
-        for z in noises:
+        for z in step.noises:
             new, loss = g_step(lambda f: _bce(1.0, f), z)
-            if _close(new, g1, change):
+            if _close(new, step.g1, change):
                 right, g_loss = new, loss
                 break
         if right is None:
             for loss_fn, message in G_MISTAKES.values():
-                if any(_close(g_step(loss_fn, z)[0], g1, change) for z in noises):
+                if any(_close(g_step(loss_fn, z)[0], step.g1, change) for z in step.noises):
                     raise Incorrect(message)
-            if any(_close(g_step(lambda f: _bce(1.0, f), z, d0)[0], g1, change)
-                   for z in noises):
+            if any(_close(g_step(lambda f: _bce(1.0, f), z, step.d0)[0], step.g1, change)
+                   for z in step.noises):
                 raise Incorrect("your generator step uses the discriminator from before its "
                                 "update: train the discriminator first, then the generator "
                                 "against the updated discriminator.")
@@ -418,12 +419,13 @@ def check_gan_train_step(MyGAN):
         # 3. what the step reports: the running means of the losses (the trackers)
         d_losses.append(d_loss)
         g_losses.append(g_loss)
+        logs = step.logs
         expect(isinstance(logs, dict), "train_step should return a dict of metrics "
                f"({{name: value}}), not a {type(logs).__name__}.")
         for key, values in (("d_loss", d_losses), ("g_loss", g_losses)):
             expect(key in logs, f"the dict train_step returns has no '{key}': return "
                    "{m.name: m.result() for m in self.metrics}.")
-            reported = _number(logs[key], f"logs['{key}']")
+            reported = answers.number(logs[key], f"logs['{key}']")
             if not np.isclose(reported, np.mean(values), rtol=1e-4, atol=1e-5):
                 expect(not np.isclose(reported, values[-1], rtol=1e-4, atol=1e-5),
                        f"'{key}' is this step's loss, not the mean over the steps so far: "
@@ -454,31 +456,16 @@ def check_gan_train_step(MyGAN):
 def _smoothing_is_read_from_the_model(model, generator, discriminator, rng):
     """One more step with another ``label_smoothing``: the real target must follow it (a
     target typed as 0.9 matches every step made with the check's usual 0.1)."""
-    import tensorflow as tf
-
     model.label_smoothing = OTHER_SMOOTHING
-    real = (rng.normal(size=(BATCH, FEATURES)) + 1.5).astype("float32")
-    g0, d0 = _weights(generator), _weights(discriminator)
-    del _seen(generator)[:]
-    call_student(model.train_step, tf.constant(real), name="MyGAN.train_step")
-    d1, g1 = _weights(discriminator), _weights(generator)
-    noises = list(_seen(generator))
-    generator.set_weights(g0)
-    fakes = [np.array(generator(z)) for z in noises]
-    generator.set_weights(g1)
-    model.label_smoothing = SMOOTHING
-    change = _distance(d0, d1)
-
-    def stepped_with(target):
-        return any(_close(_sgd(discriminator, d0,
-                               lambda d, f=fake: _bce(target, d(real)) + _bce(0.0, d(f)))[0],
-                          d1, change) for fake in fakes)
-
-    if not stepped_with(1.0 - OTHER_SMOOTHING):
-        expect(not stepped_with(_T), f"with label_smoothing={OTHER_SMOOTHING:g} your "
-               f"discriminator still gives real samples the target {_T:g}: compute the target "
-               "from self.label_smoothing (1 - self.label_smoothing) instead of writing the "
-               "number.")
+    try:
+        step = _take_step(model, generator, discriminator, rng, 4)
+    finally:
+        model.label_smoothing = SMOOTHING
+    if not _d_matches(discriminator, step, _d_loss(1.0 - OTHER_SMOOTHING)):
+        expect(not _d_matches(discriminator, step, _d_loss(_T)), f"with label_smoothing="
+               f"{OTHER_SMOOTHING:g} your discriminator still gives real samples the target "
+               f"{_T:g}: compute the target from self.label_smoothing (1 - self.label_smoothing) "
+               "instead of writing the number.")
         raise Incorrect(f"with label_smoothing={OTHER_SMOOTHING:g} your discriminator step no "
                         "longer matches one gradient step on its cross-entropy loss: the real "
                         "samples' target should be 1 - self.label_smoothing, whatever its value.")
@@ -598,7 +585,8 @@ def _penalty(gradient_penalty, critic, real, fake):
             raise Incorrect(_none_gradient(wrong)) from None
     expect(value is not None, "gradient_penalty returns None: finish it with a return "
            "statement.")
-    number = _number(value, "gradient_penalty(critic, real, fake)")
+    number = answers.number(value, "gradient_penalty(critic, real, fake)",
+                            " (the mean over the batch)")
     grads = tape.gradient(value, critic.trainable_variables) if tf.is_tensor(value) else [None]
     expect(any(g is not None for g in grads), "your penalty carries no gradient to the critic's "
            "weights, so it cannot shape the critic. Keep it a tensor computed with keras.ops "
@@ -669,7 +657,7 @@ def check_gradient_penalty(gradient_penalty, critic_loss):
         except Incorrect as wrong:
             raise Incorrect(_none_gradient(wrong)) from None
         expect(loss is not None, "critic_loss returns None: finish it with a return statement.")
-        loss = _number(loss, "critic_loss(...)")
+        loss = answers.number(loss, "critic_loss(...)", " (the mean over the batch)")
         mixed = _interpolates(_seen(critic), real, fake)
         expect(mixed, "critic_loss never evaluates the critic between real and generated "
                "samples: add the gradient penalty (call your gradient_penalty).")

@@ -1,26 +1,12 @@
 """Checks for notebook 02 (an MLP on MNIST): parameters, a model of one's own, optimizer, batches."""
 
 import math
-import numbers
 
 import numpy as np
 
-from course_lib.exercises import Incorrect, call_student, exercise, expect
+from course_lib.exercises import Incorrect, answers, call_student, exercise, expect
 
 ORIGINAL_PARAMS = 623_290  # 784 -> Dense(784) -> Dropout -> Dense(10)
-
-
-def _whole_number(value, name):
-    """``value`` as an int, for a count a student typed or computed."""
-    expect(value is not None, f"{name} is still None.")
-    expect(isinstance(value, numbers.Real) and not isinstance(value, bool),
-           f"{name} should be a number, got a {type(value).__name__}.")
-    if isinstance(value, numbers.Integral):
-        return int(value)
-    value = float(value)
-    expect(math.isfinite(value) and value == int(value),
-           f"{name} should be a whole number, got {value}.")
-    return int(value)
 
 
 def as_model(model, name, input_dim=784):
@@ -115,7 +101,7 @@ def check_param_count(n_params):
     sizes = (784, 256, 128, 10)
     weights = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
     biases = sum(sizes[1:])
-    n_params = _whole_number(n_params, "n_params")
+    n_params = answers.whole_number(n_params, "n_params")
     expect(n_params != weights,
            f"{n_params:,} counts the weights but forgets the biases (one per unit).")
     expect(n_params != weights + biases + sizes[0],
@@ -214,7 +200,7 @@ def check_updates(updates, n_samples=10_000, epochs=3):
                f"updates has no entry for the batch size {batch_size}"
                + (f" (its keys should be the numbers 32 and 1024, not the text "
                   f"'{batch_size}')." if str(batch_size) in updates else "."))
-        value = _whole_number(updates[batch_size], f"updates[{batch_size}]")
+        value = answers.whole_number(updates[batch_size], f"updates[{batch_size}]")
         per_epoch = math.ceil(n_samples / batch_size)
         expect(value != per_epoch,
                f"updates[{batch_size}] = {value} is the number of updates in one epoch; "

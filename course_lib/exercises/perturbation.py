@@ -10,29 +10,11 @@ import numbers
 
 import numpy as np
 
-from course_lib.exercises import exercise, expect
+from course_lib.exercises import answers, exercise, expect
 
 SCGEN_PAPER = {"CD4T": (0.971, 0.988), "CD8T": (0.972, 0.985), "B": (0.962, 0.965),
                "NK": (0.963, 0.972), "Dendritic": (0.950, 0.929), "CD14+Mono": (0.916, 0.853),
                "FCGR3A+Mono": (0.907, 0.861)}
-
-
-def _array(answer, name, ndim):
-    """The answer as a finite float array with ``ndim`` dimensions, or a plain sentence."""
-    expect(not isinstance(answer, (str, bytes, dict)) and not callable(answer),
-           f"{name} should be a NumPy array of numbers, got a {type(answer).__name__}.")
-    try:
-        array = np.asarray(answer, dtype="float64")
-    except (TypeError, ValueError):
-        expect(False, f"{name} should be a NumPy array of numbers, got a "
-                      f"{type(answer).__name__} that NumPy cannot turn into numbers.")
-    if ndim == 1 and array.ndim == 2 and 1 in array.shape:
-        array = array.ravel()  # a row or column vector is fine
-    expect(array.ndim == ndim, f"{name} should have {ndim} dimension{'s' * (ndim > 1)} "
-                               f"({'one value per latent dimension' if ndim == 1 else 'cells x genes'}), "
-                               f"got shape {array.shape}.")
-    expect(np.isfinite(array).all(), f"{name} contains NaN or infinite values.")
-    return array
 
 
 def _close(a, b, tolerance=1e-3):
@@ -55,7 +37,7 @@ def check_stimulation_vector(delta, z, cell_type, condition, held_out,
 
     z = np.asarray(z, dtype="float64")
     cell_type, condition = np.asarray(cell_type).astype(str), np.asarray(condition).astype(str)
-    answer = _array(delta, "delta", 1)
+    answer = answers.array(delta, "delta", 1, " (one value per latent dimension)")
     expect(answer.size != z.shape[0], f"delta has {answer.size} numbers, one per cell; it is "
            "one vector for all cells, with one number per latent dimension.")
     expect(answer.size == z.shape[1],
@@ -100,7 +82,7 @@ def check_prediction(predicted, delta, vae, z, x, is_control, is_held_out):
     """predicted: decode(z[is_control] + delta), one predicted cell per control cell."""
     z, x = np.asarray(z, dtype="float64"), np.asarray(x)
     is_control, is_held_out = np.asarray(is_control, bool), np.asarray(is_held_out, bool)
-    answer = _array(predicted, "predicted", 2)
+    answer = answers.array(predicted, "predicted", 2, " (cells x genes)")
     n, n_genes, latent_dim = int(is_control.sum()), x.shape[1], z.shape[1]
     expect(answer.shape[1] != latent_dim or n_genes == latent_dim,
            f"predicted has {latent_dim} columns, one per latent dimension: these are shifted "
@@ -154,21 +136,6 @@ def _same_change(answer, start):
     return np.abs(mean).max() > 1e-6 and deviation <= 1e-3 * np.abs(change).max()
 
 
-def _score(answer, name):
-    """A student's r^2 as a float, or a plain sentence."""
-    if isinstance(answer, np.ndarray) and answer.size == 1:
-        answer = answer.item()
-    expect(isinstance(answer, numbers.Real) and not isinstance(answer, bool),
-           f"{name} should be one number, got a {type(answer).__name__}.")
-    try:
-        value = float(answer)
-    except OverflowError:
-        value = float("inf")
-    expect(np.isfinite(value), f"{name} is {'too large' if value == float('inf') else value}; "
-           "it should be a finite number between 0 and 1.")
-    return value
-
-
 @exercise("scGen step 4: the score",
           hints=("First reduce each set of cells to one mean per gene: the mean over the cells.",
                  "Then correlate the two vectors of gene means with Pearson's r "
@@ -178,11 +145,12 @@ def check_r2(r2_all, r2_top, predicted, real, top):
     """r2_all, r2_top: squared Pearson correlation of gene means, all genes / top DEGs."""
     from course_lib.metrics import r2_mean
 
-    values = {"r2_all": _score(r2_all, "r2_all"), "r2_top": _score(r2_top, "r2_top")}
+    values = {"r2_all": answers.number(r2_all, "r2_all", " (an r^2, between 0 and 1)"),
+              "r2_top": answers.number(r2_top, "r2_top", " (an r^2, between 0 and 1)")}
     expect(predicted is not None, "predicted (steps 2 and 3) is still None: finish those "
            "steps first, then score them here.")
     real = np.asarray(real, dtype="float64")
-    pred = _array(predicted, "predicted", 2)
+    pred = answers.array(predicted, "predicted", 2, " (cells x genes)")
     expect(pred.shape[1] == real.shape[1], "predicted (steps 2 and 3) should have one column "
            "per gene; fix those steps first.")
     top = np.asarray(top, bool)

@@ -6,22 +6,11 @@ import numbers
 
 import numpy as np
 
-from course_lib.exercises import call_student, exercise, expect
+from course_lib.exercises import answers, call_student, exercise, expect
 
 # The recipe of notebook 06's table (the same as latent.SC_VAE).
 HIDDEN, ACTIVATION, DROPOUT, LATENT, OUTPUT, BETA, PRIOR_SD = (
     (256, 128, 64), "elu", 0.2, 32, "relu", 0.1, 0.8)
-
-
-def _vector(answer, size):
-    """The student's answer as a 1-D float array of the expected length."""
-    try:
-        vector = np.asarray(answer, dtype="float64").ravel()
-    except (TypeError, ValueError):
-        expect(False, f"expected an array of {size} numbers, got a {type(answer).__name__}.")
-    expect(vector.size == size, f"expected {size} numbers (one per latent dimension), got "
-           f"{vector.size}.")
-    return vector
 
 
 @exercise("A batch vector by hand",
@@ -35,7 +24,9 @@ def check_batch_vector(vector, z, batches, cell_lines, reference, batch="sc_drop
 
     z = np.asarray(z, dtype="float64")
     batches, cell_lines = np.asarray(batches).astype(str), np.asarray(cell_lines).astype(str)
-    answer = _vector(vector, z.shape[1])
+    answer = answers.array(vector, "vector", finite=False).ravel()
+    expect(answer.size == z.shape[1], f"expected {z.shape[1]} numbers (one per latent dimension), "
+           f"got {answer.size}.")
     expected = batch_shift(z, batches, reference, labels=cell_lines)[1][batch]
     scale = np.linalg.norm(expected)
     expect(not np.allclose(answer, -expected, atol=1e-3 * scale),
@@ -305,7 +296,7 @@ def check_sc_training(sc_history, sc_vae, min_epochs=3):
     schedule = getattr(optimizer, "_learning_rate", None)
     expect(isinstance(schedule, keras.optimizers.schedules.LearningRateSchedule),
            "the learning rate is a constant; the recipe's warms up and then decays "
-           "(latent.sc_schedule).")
+           "(training.warmup_cosine).")
     steps = int(keras.ops.convert_to_numpy(optimizer.iterations))
     expect(steps > 0, "sc_vae has not been trained yet: call fit.")
     first, later = (float(keras.ops.convert_to_numpy(schedule(i))) for i in (0, max(steps // 2, 1)))

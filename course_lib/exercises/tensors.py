@@ -2,25 +2,7 @@
 
 import numpy as np
 
-from course_lib.exercises import Incorrect, call_student, exercise, expect
-
-
-def _as_array(value, name, finite=False):
-    """A student's answer as a numeric NumPy array, or a plain-language failure."""
-    expect(value is not None, f"{name} is None: did the function forget to return its result?")
-    try:
-        import keras
-
-        array = np.asarray(keras.ops.convert_to_numpy(value))
-    except Exception:
-        raise Incorrect(f"{name} should be an array or a tensor of numbers, got a "
-                        f"{type(value).__name__}.") from None
-    expect(array.dtype.kind in "biuf",
-           f"{name} should hold numbers only, but this {type(value).__name__} holds "
-           f"{'text' if array.dtype.kind in 'US' else 'other objects'}"
-           f" (dtype {array.dtype}).")
-    expect(not finite or np.isfinite(array).all(), f"{name} contains NaN or infinite values.")
-    return array
+from course_lib.exercises import Incorrect, answers, call_student, exercise, expect
 
 
 @exercise("Samples first",
@@ -32,7 +14,7 @@ def _as_array(value, name, finite=False):
                  "you slice in each case."))
 def check_samples_first(batch, genes_by_cells, n_cells=64):
     """Is ``batch`` the first ``n_cells`` cells of ``genes_by_cells``, one cell per row?"""
-    batch = _as_array(batch, "batch", finite=True)
+    batch = answers.array(batch, "batch")
     reference = np.asarray(genes_by_cells)[:, :n_cells]  # genes x cells
     n_genes = reference.shape[0]
     expect(batch.ndim == 2, f"batch should be a 2-D matrix (cells, genes); it has "
@@ -61,7 +43,7 @@ def check_samples_first(batch, genes_by_cells, n_cells=64):
                  "length is left over'."))
 def check_flatten(flat_batch, images):
     """Is ``flat_batch`` the image batch with one flattened image (pixel row) per sample?"""
-    flat = _as_array(flat_batch, "flat_batch", finite=True)
+    flat = answers.array(flat_batch, "flat_batch")
     images = np.asarray(images)
     n, n_pixels = len(images), int(np.prod(images.shape[1:]))
     expect(flat.ndim == 2, f"flat_batch should be 2-D (samples, pixels); it has "
@@ -111,7 +93,10 @@ def check_softmax(my_softmax):
 
     def run(logits, name):
         tensor = keras.ops.convert_to_tensor(logits)
-        return _as_array(call_student(my_softmax, tensor, name=name), name)
+        result = call_student(my_softmax, tensor, name=name)
+        expect(result is not None, f"{name} is None: did the function forget to return its "
+               "result?")
+        return answers.array(result, name, finite=False)
 
     out = run(_LOGITS, "my_softmax(a batch of logits)")
     expect(out.shape == _LOGITS.shape,

@@ -2,11 +2,10 @@
 the student's own VAE class (its loss, its sampling, its gradients, its training) and the
 number of latent dimensions a trained VAE uses."""
 
-import numbers
 
 import numpy as np
 
-from course_lib.exercises import Incorrect, call_student, exercise, expect
+from course_lib.exercises import Incorrect, answers, call_student, exercise, expect
 
 _TOL = 2e-3  # relative tolerance for float32 losses recomputed in float64
 
@@ -18,18 +17,12 @@ def _close(a, b, rtol=_TOL, atol=1e-4):
 
 def _tensor_result(result, name):
     """A student's keras.ops result as a float64 array, or a plain-language failure."""
-    import keras
-
     expect(result is not None, f"{name} returns None: finish it with a return statement.")
     expect(not isinstance(result, (np.ndarray, np.generic)),
            f"{name} returns a NumPy array. Write it with keras.ops (keras.ops.exp, "
            "keras.ops.sum, ...): your VAE calls it inside a compiled training step, where "
            "the inputs are tensors that NumPy cannot compute with.")
-    try:
-        array = np.asarray(keras.ops.convert_to_numpy(result), dtype="float64")
-    except Exception:
-        raise Incorrect(f"{name} should return a tensor, got a {type(result).__name__}.") from None
-    return array
+    return answers.array(result, name, finite=False)
 
 
 def _tensors(*arrays):
@@ -510,12 +503,7 @@ _THRESHOLD = 0.01
           answers=1)
 def check_active_dims(active_dims, z_mean, z_log_var):
     """Number of latent dimensions whose KL, averaged over images, exceeds 0.01 nats."""
-    expect(not isinstance(active_dims, bool) and (
-        isinstance(active_dims, numbers.Integral) or (
-            isinstance(active_dims, numbers.Real) and np.isfinite(float(active_dims))
-            and float(active_dims).is_integer())),
-        f"active_dims should be a whole number (a count of dimensions), got {active_dims!r}.")
-    count = int(active_dims)
+    count = answers.whole_number(active_dims, "active_dims", " (a count of dimensions)")
     mean, log_var = np.asarray(z_mean, "float64"), np.asarray(z_log_var, "float64")
     per_image = 0.5 * (np.exp(log_var) + mean ** 2 - 1 - log_var)  # images x dimensions
     n_images, total = per_image.shape

@@ -125,6 +125,19 @@ MEASURE_SLIDE = """selector => {
 }"""
 
 
+def wait_until_idle(page, base, timeout_s=300):
+    """Wait until the lab's kernels have finished what they were sent. (A cell with hidden
+    input has no prompt that shows its execution count, so ask the server for the state.)"""
+    deadline, idle = time.monotonic() + timeout_s, 0
+    page.wait_for_timeout(1000)
+    while idle < 2:
+        if time.monotonic() > deadline:
+            pytest.fail(f"the kernel was still busy after {timeout_s}s")
+        kernels = page.request.get(f"{base}/api/kernels?token={LAB_TOKEN}").json()
+        idle = idle + 1 if all(k["execution_state"] == "idle" for k in kernels) else 0
+        page.wait_for_timeout(500)
+
+
 def measure_slide(page, selector, where):
     """Font sizes (CSS px), heading case and widths on the slide the audience sees now."""
     return {"where": where, **page.evaluate(MEASURE_SLIDE, selector)}

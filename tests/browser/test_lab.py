@@ -7,7 +7,6 @@ settings and workspaces: one over a temporary copy of the student notebooks, one
 import importlib.util
 import shutil
 import sys
-import time
 from pathlib import Path
 
 import nbformat
@@ -22,6 +21,7 @@ from browser_support import (
     measure_slide,
     record_measures,
     summarise,
+    wait_until_idle,
     watch_page,
 )
 from test_slides import expected_slides
@@ -170,19 +170,6 @@ def open_rise(page, base, name):
     page.locator(".reveal .slide-number").wait_for(timeout=60_000)
     page.wait_for_timeout(2 * AUTO_SELECT_MS)
     page.locator(".reveal .jp-Cell").first.click()
-
-
-def wait_until_idle(page, base, timeout_s=300):
-    """Wait until the kernel has finished what it was sent. (A cell with hidden input has no
-    prompt that shows its execution count, so ask the server for the kernel's state.)"""
-    deadline, idle = time.monotonic() + timeout_s, 0
-    page.wait_for_timeout(1000)
-    while idle < 2:
-        if time.monotonic() > deadline:
-            pytest.fail(f"the kernel was still busy after {timeout_s}s")
-        kernels = page.request.get(f"{base}/api/kernels?token={LAB_TOKEN}").json()
-        idle = idle + 1 if all(k["execution_state"] == "idle" for k in kernels) else 0
-        page.wait_for_timeout(500)
 
 
 def run_every_cell(page, base):

@@ -12,7 +12,6 @@ minutes of training on a shared 2-core machine), measuring every slide.
 import hashlib
 import shutil
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -24,6 +23,7 @@ from browser_support import (
     measure_slide,
     record_measures,
     summarise,
+    wait_until_idle,
     watch_page,
 )
 
@@ -87,17 +87,6 @@ def open_slideshow(page, base, name):
     # A browser tab that gets the focus hands it to the notebook (RISE's body.onfocus).
     page.evaluate("() => document.querySelector('.reveal .jp-Notebook').focus()")
     return problems, failed
-
-
-def wait_until_idle(page, base, timeout_s=300):
-    deadline, idle = time.monotonic() + timeout_s, 0
-    page.wait_for_timeout(800)
-    while idle < 2:
-        if time.monotonic() > deadline:
-            pytest.fail(f"the kernel was still busy after {timeout_s}s")
-        kernels = page.request.get(f"{base}/api/kernels?token={LAB_TOKEN}").json()
-        idle = idle + 1 if all(k["execution_state"] == "idle" for k in kernels) else 0
-        page.wait_for_timeout(400)
 
 
 def shut_down_kernels(page, base):

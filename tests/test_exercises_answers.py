@@ -1,0 +1,50 @@
+"""course_lib.exercises.answers: every slip in a numeric answer becomes one sentence."""
+
+import math
+
+import keras
+import numpy as np
+import pytest
+
+from course_lib.exercises import Incorrect, answers
+
+
+def message(function, *args):
+    with pytest.raises(Incorrect) as err:
+        function(*args)
+    return str(err.value)
+
+
+def test_one_number_from_a_float_an_array_or_a_scalar_tensor():
+    for value in (0.5, np.float32(0.5), np.array([[0.5]]), keras.ops.convert_to_tensor(0.5)):
+        assert answers.number(value, "x") == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("value, words", [
+    (None, "x is still None."),
+    ("0.5", "x should be one number (a loss), got a str."),
+    (True, "x should be one number (a loss), got a bool."),
+    ([0.5], "x should be one number (a loss), got a list."),
+    (np.ones(3), "x should be one number (a loss), got 3 numbers (shape (3,))."),
+    (float("nan"), "x is nan: it should be a finite number (a loss)."),
+    (10 ** 400, "x is too large: it should be a finite number (a loss)."),
+    (object(), "x should be one number (a loss), got a object."),
+])
+def test_what_is_not_one_number_is_said_plainly(value, words):
+    assert message(answers.number, value, "x", " (a loss)") == words
+
+
+def test_whole_numbers_are_exact_and_accept_whole_floats():
+    assert answers.whole_number(939.0, "n") == 939
+    assert answers.whole_number(np.int64(30), "n") == 30
+    assert answers.whole_number(10 ** 30, "n") == 10 ** 30
+    for value in (2.5, math.inf, math.nan, "3", [3], True):
+        assert "n should be a whole number" in message(answers.whole_number, value, "n")
+
+
+def test_a_list_of_numbers_names_the_entry_that_is_wrong():
+    np.testing.assert_array_equal(answers.number_list((1, np.float32(2)), "pair", 2), [1, 2])
+    assert message(answers.number_list, [1, None], "pair", 2) == "pair[1] is still None."
+    assert message(answers.number_list, [1], "pair", 2) == "pair should have 2 entries, it has 1."
+    assert message(answers.number_list, 3.0, "pair", 2) == (
+        "pair should be a list of 2 numbers, got a float.")
