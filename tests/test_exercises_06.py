@@ -153,10 +153,10 @@ def test_sc_vae_wrong_objects_are_explained():
     one_output = keras.Model(encoder.inputs, encoder.outputs[0])
     cases = {
         "got a str": (encoder, decoder, "vae"),
-        "has no defined input": (unbuilt, decoder, vae),
+        "not built yet": (unbuilt, decoder, vae),
         "two outputs": (one_output, decoder, vae),
         "wraps another encoder": (other_encoder, decoder, vae),
-        "should be a keras.Model": (lambda x: x, decoder, vae),
+        "should be a Keras model (a keras.Model)": (lambda x: x, decoder, vae),
         "sc_decoder(z) raised": (encoder, encoder, vae),
     }
     for words, answers in cases.items():

@@ -48,3 +48,13 @@ def test_a_list_of_numbers_names_the_entry_that_is_wrong():
     assert message(answers.number_list, [1], "pair", 2) == "pair should have 2 entries, it has 1."
     assert message(answers.number_list, 3.0, "pair", 2) == (
         "pair should be a list of 2 numbers, got a float.")
+
+
+def test_a_model_must_be_a_built_keras_model_of_the_right_width():
+    right = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(2)])
+    assert answers.model(right, "m", input_dim=4) is right
+    assert answers.model(right, "m") is right
+    assert message(answers.model, "m", "m") == "m should be a Keras model (a keras.Model), got a str."
+    assert "m is not built yet" in message(answers.model, keras.Sequential([keras.layers.Dense(2)]),
+                                           "m", 4)
+    assert message(answers.model, right, "m", 8) == "m takes inputs of 4 numbers; it should take 8."

@@ -86,3 +86,21 @@ def array(value, name, ndim=None, meaning="", finite=True):
            f"dimension{'s' * (ndim != 1)}{meaning}, got shape {result.shape}.")
     expect(not finite or np.isfinite(result).all(), f"{name} contains NaN or infinite values.")
     return result
+
+
+def model(value, name, input_dim=None):
+    """A built Keras model with an input layer (of ``input_dim`` features, when given)."""
+    import keras
+
+    expect(isinstance(value, keras.Model),
+           f"{name} should be a Keras model (a keras.Model), got a {type(value).__name__}.")
+    start = f"keras.Input(shape=({input_dim},))" if input_dim else "keras.Input(...)"
+    expect(value.built, f"{name} is not built yet, so it has no weights: give it a {start} as "
+           "its first layer.")
+    try:
+        width = value.inputs[0].shape[-1]
+    except (AttributeError, IndexError, TypeError, ValueError):
+        raise Incorrect(f"{name} has no input layer: start it with {start}.") from None
+    expect(input_dim is None or width == input_dim,
+           f"{name} takes inputs of {width} numbers; it should take {input_dim}.")
+    return value

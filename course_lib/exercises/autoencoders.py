@@ -6,7 +6,6 @@ import numbers
 import numpy as np
 
 from course_lib.exercises import Incorrect, answers, call_student, exercise, expect
-from course_lib.exercises.mlp import as_model
 
 LEVELS = (0.25, 0.5, 0.75)
 
@@ -152,14 +151,14 @@ def check_own_autoencoder(code8_autoencoder, code8_encoder, code8_decoder, image
     """Encoder 784 -> 8, decoder 8 -> 784 in [0, 1], autoencoder = decoder(encoder(x)), trained."""
     x = np.asarray(images, dtype="float32")
     n_pixels = x.shape[1]
-    encoder = as_model(code8_encoder, "code8_encoder", input_dim=n_pixels)
+    encoder = answers.model(code8_encoder, "code8_encoder", input_dim=n_pixels)
     code = _predict(encoder, x[:64], "code8_encoder")
     expect(code.ndim == 2 and code.shape[0] == 64,
            f"code8_encoder should output one code per image; for 64 images it gives shape "
            f"{code.shape}.")
     expect(code.shape[1] == latent_dim,
            f"code8_encoder's code has {code.shape[1]} numbers per image, not {latent_dim}.")
-    decoder = as_model(code8_decoder, "code8_decoder", input_dim=latent_dim)
+    decoder = answers.model(code8_decoder, "code8_decoder", input_dim=latent_dim)
     decoded = _predict(decoder, code, "code8_decoder")
     expect(decoded.shape == (64, n_pixels),
            f"code8_decoder should turn each code back into {n_pixels} pixels; for 64 codes "
@@ -167,7 +166,7 @@ def check_own_autoencoder(code8_autoencoder, code8_encoder, code8_decoder, image
     expect(decoded.min() >= 0 and decoded.max() <= 1,
            "code8_decoder outputs values outside [0, 1]; pixels and the binary cross-entropy "
            "need outputs in [0, 1], which a sigmoid on the last layer gives.")
-    autoencoder = as_model(code8_autoencoder, "code8_autoencoder", input_dim=n_pixels)
+    autoencoder = answers.model(code8_autoencoder, "code8_autoencoder", input_dim=n_pixels)
     reconstructed = _predict(autoencoder, x, "code8_autoencoder")
     expect(reconstructed.shape == x.shape,
            f"code8_autoencoder should output an image per image, shape {x.shape}; it gives "

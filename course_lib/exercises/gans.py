@@ -21,12 +21,6 @@ from course_lib.exercises import Incorrect, answers, call_student, exercise, exp
 LEARNING_RATE = 0.1  # plain SGD in the checks: a weight change is the gradient, scaled
 
 
-def _is_keras_model(obj):
-    import keras
-
-    return isinstance(obj, keras.Model)
-
-
 def _require_tensorflow(what):
     import keras
 
@@ -739,13 +733,8 @@ def check_deeper_generator(deeper_generator):
     """Generator with hidden layers 128-256-512, batch normalisation, sigmoid pixels."""
     import keras
 
-    expect(_is_keras_model(deeper_generator), "deeper_generator should be a Keras model, not a "
-           f"{type(deeper_generator).__name__}.")
-    try:
-        inputs, outputs = deeper_generator.input_shape, deeper_generator.output_shape
-    except Exception:
-        raise Incorrect("deeper_generator is not built yet (it has no input shape): start it "
-                        "with keras.Input, as gan.build_generator does.") from None
+    answers.model(deeper_generator, "deeper_generator")
+    inputs, outputs = deeper_generator.input_shape, deeper_generator.output_shape
     expect(tuple(inputs) == (None, 64), f"the generator should take 64 noise values, not "
            f"{inputs}.")
     expect(tuple(outputs) == (None, 784), f"the generator should output 784 pixels, not "

@@ -4,28 +4,9 @@ import math
 
 import numpy as np
 
-from course_lib.exercises import Incorrect, answers, call_student, exercise, expect
+from course_lib.exercises import answers, call_student, exercise, expect
 
 ORIGINAL_PARAMS = 623_290  # 784 -> Dense(784) -> Dropout -> Dense(10)
-
-
-def as_model(model, name, input_dim=784):
-    """A built Keras model taking ``input_dim`` features, or a plain-language failure."""
-    import keras
-
-    expect(isinstance(model, keras.Model),
-           f"{name} should be a Keras model, got a {type(model).__name__}.")
-    expect(model.built,
-           f"{name} is not built yet, so it has no weights: give it a "
-           f"keras.Input(shape=({input_dim},)) as its first layer.")
-    try:
-        width = model.inputs[0].shape[-1]
-    except (AttributeError, IndexError, TypeError, ValueError):
-        raise Incorrect(f"{name} has no input layer: start it with "
-                        f"keras.Input(shape=({input_dim},)).") from None
-    expect(width == input_dim, f"{name} takes inputs of {width} numbers; the images have "
-                               f"{input_dim} pixels.")
-    return model
 
 
 def _layer_summary(model):
@@ -125,7 +106,7 @@ def check_small_model(small_model, small_history, x_val, y_val, epochs=3, min_ac
     """784 -> Dense(128, relu) -> Dropout(0.2) -> Dense(10, softmax), compiled and trained."""
     import keras
 
-    model = as_model(small_model, "small_model")
+    model = answers.model(small_model, "small_model", input_dim=784)
     dense, rates = _layer_summary(model)
     expect(len(dense) == 2, f"small_model should have 2 Dense layers (hidden and output), "
                             f"it has {len(dense)}.")
@@ -165,7 +146,7 @@ def check_sgd_model(sgd_model, sgd_history, x_val, y_val, epochs=3):
     """The original architecture compiled with SGD(learning_rate=0.01) and trained."""
     import keras
 
-    model = as_model(sgd_model, "sgd_model")
+    model = answers.model(sgd_model, "sgd_model", input_dim=784)
     n_params = call_student(model.count_params, name="sgd_model.count_params()")
     expect(n_params == ORIGINAL_PARAMS,
            f"sgd_model has {n_params:,} parameters, not the original model's "

@@ -133,18 +133,6 @@ def _expect_hidden(blocks, part, sizes):
            f"{rates}; check the rate in the table.")
 
 
-def _keras_model(model, name):
-    import keras
-
-    expect(isinstance(model, keras.Model), f"{name} should be a keras.Model (keras.Model(inputs, "
-           f"outputs)), got a {type(model).__name__}.")
-    try:
-        model.inputs[0].shape  # noqa: B018  (raises if the model has no defined input)
-    except (AttributeError, ValueError, IndexError, TypeError):
-        expect(False, f"{name} has no defined input: build it from keras.Input(...) with the "
-                      "Functional API.")
-
-
 @exercise("Assemble the single-cell VAE",
           hints=("Compare your model with the table row by row: hidden sizes, activation, "
                  "dropout, latent size, output activation, then beta and the prior.",
@@ -162,7 +150,7 @@ def check_sc_vae(sc_encoder, sc_decoder, sc_vae, x):
     x = np.asarray(x, dtype="float32")
     batch = x[:64]
     n_genes = x.shape[1]
-    _keras_model(sc_encoder, "sc_encoder")
+    answers.model(sc_encoder, "sc_encoder")
     outputs = call_student(sc_encoder, batch, training=False, name="sc_encoder(cells)")
     expect(isinstance(outputs, (list, tuple)) and len(outputs) == 2,
            "sc_encoder should have two outputs, the latent mean and the log-variance of "
@@ -183,7 +171,7 @@ def check_sc_vae(sc_encoder, sc_decoder, sc_vae, x):
            "should have no activation: a mean can be any number and a log-variance negative.")
     _expect_hidden(blocks[:-2], "encoder", HIDDEN)
 
-    _keras_model(sc_decoder, "sc_decoder")
+    answers.model(sc_decoder, "sc_decoder")
     z = np.random.default_rng(0).normal(0, PRIOR_SD, (64, LATENT)).astype("float32")
     decoded = call_student(sc_decoder, z, training=False, name="sc_decoder(z)")
     decoded = np.asarray(keras.ops.convert_to_numpy(decoded[0] if isinstance(decoded, (list, tuple))
