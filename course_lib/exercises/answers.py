@@ -1,8 +1,8 @@
 """Reading a student's answer as numbers, or saying in one sentence why it cannot be read.
 
-Every check turns a number or a list of numbers the student wrote into Python floats and ints
-with these functions, so the same slip (None, text, a list where one number belongs, NaN)
-gets the same sentence in every notebook. ``name`` is how the sentence calls the answer
+Every check reads the numbers, arrays and Keras models a student wrote with these functions,
+so the same slip (None, text, a list where one number belongs, NaN, an unbuilt model) gets
+the same sentence in every notebook. ``name`` is how the sentence calls the answer
 (``"r2_all"``, ``"logs['d_loss']"``); ``meaning`` says what the one number is, e.g.
 ``" (the mean over the batch)"``.
 """

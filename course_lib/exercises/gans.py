@@ -274,11 +274,10 @@ def _take_step(model, generator, discriminator, rng, number):
                            fakes=fakes, d_change=_distance(d0, d1))
 
 
-def _d_update(discriminator, step, loss, fake, weights=None):
+def _d_update(discriminator, step, loss, fake):
     """(weights, loss) after one SGD step of the discriminator on ``loss(real, fake)``, from
-    ``weights`` (by default its weights before the student's step)."""
-    return _sgd(discriminator, step.d0 if weights is None else weights,
-                lambda d: loss(d(step.real), d(fake)))
+    its weights before the student's step."""
+    return _sgd(discriminator, step.d0, lambda d: loss(d(step.real), d(fake)))
 
 
 def _d_matches(discriminator, step, loss, fakes=None):
