@@ -200,6 +200,12 @@ PRINT_PAGES = """() => Array.from(document.querySelectorAll('.pdf-page')).map(pa
         const r = e.getBoundingClientRect();
         return r.width > 0 && (r.bottom > box.bottom + 1 || r.right > box.right + 1);
     }).length; })"""
+# TeX scripts on the pages with no drawn equation beside them (MathJax 2 puts its rendering, or
+# a display block holding it, just before each script).
+PRINT_UNDRAWN_MATH = """() => Array.from(document.querySelectorAll('.pdf-page script[type^="math/tex"]'))
+    .filter(s => { const f = s.previousElementSibling;
+                   const drawn = f && (f.matches('.MathJax_CHTML') ? f : f.querySelector('.MathJax_CHTML'));
+                   return !(drawn && drawn.getBoundingClientRect().width > 0); }).length"""
 
 
 @pytest.mark.parametrize("deck", sorted((ROOT / "slides" / "_build").glob("[0-9][0-9]_*.slides.html")),
@@ -210,8 +216,9 @@ def test_printable_handout_has_a_page_per_step_and_nothing_off_its_page(browser,
     problems = watch_page(page, ["file://", "data:", "blob:"])
     page.goto(deck.as_uri() + "?print-pdf")
     page.wait_for_function("() => document.querySelectorAll('.pdf-page').length > 0", timeout=60_000)
-    page.wait_for_timeout(3000)  # MathJax typesets, the pages settle
-    overflow = page.evaluate(PRINT_PAGES)
+    # the deck marks the moment MathJax has drawn every equation of the laid-out pages
+    page.wait_for_function("() => document.documentElement.dataset.math === 'typeset'", timeout=60_000)
+    overflow, undrawn = page.evaluate(PRINT_PAGES), page.evaluate(PRINT_UNDRAWN_MATH)
     page.pdf(path=artifacts / f"handout-{deck.name[:2]}.pdf", landscape=True, print_background=True,
              prefer_css_page_size=True)
     page.close()
@@ -219,4 +226,5 @@ def test_printable_handout_has_a_page_per_step_and_nothing_off_its_page(browser,
                     {"pages_with_overflow": [i + 1 for i, n in enumerate(overflow) if n]})
     assert overflow, "no pages"
     assert not any(overflow), f"elements off their page, per page: {overflow}"
+    assert undrawn == 0, f"{undrawn} equations left as TeX, not drawn"
     assert not problems["external"] and not problems["errors"], problems
