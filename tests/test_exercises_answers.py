@@ -58,3 +58,27 @@ def test_a_model_must_be_a_built_keras_model_of_the_right_width():
     assert "m is not built yet" in message(answers.model, keras.Sequential([keras.layers.Dense(2)]),
                                            "m", 4)
     assert message(answers.model, right, "m", 8) == "m takes inputs of 4 numbers; it should take 8."
+
+
+def test_close_forgives_float32_noise_and_nothing_more():
+    exact = np.array([1.0, -2.0, 3e-3])
+    noisy = exact.astype("float32") * (1 + 1e-7)  # what a float32 model computes
+    assert answers.close(noisy, exact, rtol=1e-6)
+    assert not answers.close(2 * exact, exact)
+    assert not answers.close(-exact, exact)
+    assert answers.close(np.zeros(4), 0.0, atol=1e-5)  # one reference number for every entry
+
+
+def test_close_needs_the_reference_shape():
+    exact = np.arange(6.0)
+    assert not answers.close(exact.reshape(6, 1), exact)
+    assert not answers.close(exact[:5], exact)
+    assert not answers.close(1.0, exact)
+
+
+def test_close_relative_to_the_largest_entry_judges_near_zero_entries_by_the_whole():
+    expression = np.array([5.0, 0.0, 1e-4])
+    off_near_zero = expression + np.array([0.0, 2e-3, 2e-3])
+    assert not answers.close(off_near_zero, expression, rtol=1e-3)  # 2e-3 is 20x the entry 1e-4
+    assert answers.close(off_near_zero, expression, rtol=1e-3, relative_to="largest")  # < 5e-3
+    assert not answers.close(expression * 1.01, expression, rtol=1e-3, relative_to="largest")

@@ -33,6 +33,20 @@ def _one_float(value, name, meaning, kind="one number"):
     return float(array.reshape(-1)[0])
 
 
+def close(answer, reference, rtol=1e-3, atol=0.0, relative_to="entry"):
+    """Whether ``answer`` equals ``reference`` up to float32 noise, as checks must judge: they
+    recompute in float64 what the student's float32 model computed, so exact equality would
+    fail a right answer. The shapes must agree (one reference number stands for every entry);
+    each entry may differ by ``atol + rtol * |reference|``, where ``|reference|`` is that
+    entry's size or, with ``relative_to="largest"``, the largest entry's (for values such as
+    gene expression, where most entries are near 0 and a relative error means little)."""
+    a, b = np.asarray(answer, dtype="float64"), np.asarray(reference, dtype="float64")
+    if b.ndim and a.shape != b.shape:
+        return False
+    size = np.abs(b) if relative_to == "entry" else np.abs(b).max(initial=0.0)
+    return bool(np.all(np.abs(a - b) <= atol + rtol * size))
+
+
 def number(value, name, meaning=""):
     """One finite float."""
     value = _one_float(value, name, meaning)

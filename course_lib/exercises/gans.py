@@ -74,7 +74,7 @@ def _weights(model):
     return [np.array(w) for w in model.get_weights()]
 
 
-def _close(a, b, scale=None):
+def _same_weights(a, b, scale=None):
     """Weights (lists of arrays) equal up to float32 noise, relative to ``scale`` (a change)."""
     gap = np.sqrt(sum(np.sum((x - y) ** 2) for x, y in zip(a, b)))
     size = scale if scale is not None else np.sqrt(sum(np.sum(x ** 2) for x in a))
@@ -282,7 +282,7 @@ def _d_update(discriminator, step, loss, fake):
 
 def _d_matches(discriminator, step, loss, fakes=None):
     """Whether one step on ``loss``, for one of the fakes, gives the student's weights."""
-    return any(_close(_d_update(discriminator, step, loss, fake)[0], step.d1, step.d_change)
+    return any(_same_weights(_d_update(discriminator, step, loss, fake)[0], step.d1, step.d_change)
                for fake in (step.fakes if fakes is None else fakes))
 
 
@@ -344,13 +344,13 @@ def check_gan_train_step(MyGAN):
     d_losses, g_losses = [], []
     for number in (1, 2, 3):
         step = _take_step(model, generator, discriminator, rng, number)
-        expect(not _close(step.d0, step.d1), "the discriminator's weights did not change: "
+        expect(not _same_weights(step.d0, step.d1), "the discriminator's weights did not change: "
                "apply its gradients with self.d_optimizer.")
         # 1. discriminator step: one SGD step from d0 on fakes from g0 and one recorded noise
         d_ref = None
         for fake in step.fakes:
             new, loss = _d_update(discriminator, step, _d_loss(_T), fake)
-            if _close(new, step.d1, step.d_change):
+            if _same_weights(new, step.d1, step.d_change):
                 d_ref, d_loss = new, loss
                 break
         if d_ref is None:
@@ -367,7 +367,7 @@ def check_gan_train_step(MyGAN):
                 new, _ = _d_update(discriminator, step, _d_loss(_T), fake)
                 for fake_g in step.fakes:
                     again, _ = _sgd(discriminator, new, lambda d, f=fake_g: _bce(1.0, d(f)))
-                    if _close(again, step.d1, step.d_change):
+                    if _same_weights(again, step.d1, step.d_change):
                         raise Incorrect(
                             "your discriminator step is right, but the generator step also "
                             "changed the discriminator's weights. Take the generator's "
@@ -378,7 +378,7 @@ def check_gan_train_step(MyGAN):
                             "1 - self.label_smoothing, generated samples with target 0, "
                             "discriminator outputs as logits).")
         # 2. generator step: one SGD step from g0 against the updated discriminator
-        expect(not _close(step.g0, step.g1), "the generator's weights did not change: apply its "
+        expect(not _same_weights(step.g0, step.g1), "the generator's weights did not change: apply its "
                "gradients with self.g_optimizer.")
         discriminator.set_weights(d_ref)
 
@@ -394,14 +394,14 @@ def check_gan_train_step(MyGAN):
         right = None
         for z in step.noises:
             new, loss = g_step(lambda f: _bce(1.0, f), z)
-            if _close(new, step.g1, change):
+            if _same_weights(new, step.g1, change):
                 right, g_loss = new, loss
                 break
         if right is None:
             for loss_fn, message in G_MISTAKES.values():
-                if any(_close(g_step(loss_fn, z)[0], step.g1, change) for z in step.noises):
+                if any(_same_weights(g_step(loss_fn, z)[0], step.g1, change) for z in step.noises):
                     raise Incorrect(message)
-            if any(_close(g_step(lambda f: _bce(1.0, f), z, step.d0)[0], step.g1, change)
+            if any(_same_weights(g_step(lambda f: _bce(1.0, f), z, step.d0)[0], step.g1, change)
                    for z in step.noises):
                 raise Incorrect("your generator step uses the discriminator from before its "
                                 "update: train the discriminator first, then the generator "
