@@ -49,23 +49,24 @@ def check_stimulation_vector(delta, z, cell_type, condition, held_out,
                 f"{len(set(cell_type[train & (condition == stimulated)]))} other cell types; "
                 "the held-out cells played no part in it.")
     stim, ctrl = condition == stimulated, condition == control
-    expect(not _close(answer, -expected), "the sign is flipped: delta is added to control "
-           "cells to make them stimulated, so it is stimulated minus control.")
-    leaked = perturbation_vector(z, condition, cell_type, control, stimulated)
-    expect(not _close(answer, leaked), "the held-out stimulated CD4 T cells went into delta: "
-           "the prediction would have seen the cells it is scored on. Leave out the held-out "
-           "type.")
-    pooled = [z[train & stim].mean(0) - z[train & ctrl].mean(0),
-              z[stim].mean(0) - z[ctrl].mean(0),
-              z[train & stim].mean(0) - z[ctrl & (cell_type != held_out)].mean(0)]
-    expect(not any(_close(answer, p) for p in pooled), "this is a difference of plain means "
-           "over all cells: frequent cell types weigh more, and the control mean may hold "
-           "types with no stimulated cells. Average per cell type first, then over the types.")
-    with_held_controls = (balanced_mean(z, cell_type, train & stim)
-                          - balanced_mean(z, cell_type, ctrl))
-    expect(not _close(answer, with_held_controls), "the control CD4 T cells went into the "
-           "control mean, but the training data hold no stimulated CD4 T cells to pair them "
-           "with. Use only types seen in both conditions.")
+    pooled = "this is a difference of plain means over all cells: frequent cell types weigh " \
+             "more, and the control mean may hold types with no stimulated cells. Average " \
+             "per cell type first, then over the types."
+    mistakes = [  # (what the answer would be, what went wrong)
+        (-expected, "the sign is flipped: delta is added to control cells to make them "
+                    "stimulated, so it is stimulated minus control."),
+        (perturbation_vector(z, condition, cell_type, control, stimulated),
+         "the held-out stimulated CD4 T cells went into delta: the prediction would have seen "
+         "the cells it is scored on. Leave out the held-out type."),
+        (z[train & stim].mean(0) - z[train & ctrl].mean(0), pooled),
+        (z[stim].mean(0) - z[ctrl].mean(0), pooled),
+        (z[train & stim].mean(0) - z[ctrl & (cell_type != held_out)].mean(0), pooled),
+        (balanced_mean(z, cell_type, train & stim) - balanced_mean(z, cell_type, ctrl),
+         "the control CD4 T cells went into the control mean, but the training data hold no "
+         "stimulated CD4 T cells to pair them with. Use only types seen in both conditions."),
+    ]
+    for wrong, message in mistakes:
+        expect(not _close(answer, wrong), message)
     expect(False, "delta differs from the balanced stimulation vector of the training cells "
                   "(each type's stimulated mean minus its control mean, averaged over the "
                   "types other than the held-out one).")
@@ -106,12 +107,16 @@ def check_prediction(predicted, delta, vae, z, x, is_control, is_held_out):
                 "latent space, but the decoder turns that into a different change of "
                 "expression for each cell.")
     unshifted = vae.decode(codes)
-    expect(not _close(answer, unshifted), "these are the control cells decoded without the "
-           "shift: add delta to their codes before decoding.")
-    expect(not _close(answer, vae.decode(codes - shift)), "the codes were moved by -delta: "
-           "add delta to go from control to stimulated.")
-    expect(not _close(answer, x[is_control]), "these are the control cells' expression "
-           "itself: encode-shift-decode should change them.")
+    mistakes = [  # (what the answer would be, what went wrong)
+        (unshifted, "these are the control cells decoded without the shift: add delta to "
+                    "their codes before decoding."),
+        (vae.decode(codes - shift), "the codes were moved by -delta: add delta to go from "
+                                    "control to stimulated."),
+        (x[is_control], "these are the control cells' expression itself: "
+                        "encode-shift-decode should change them."),
+    ]
+    for wrong, message in mistakes:
+        expect(not _close(answer, wrong), message)
     for start, what in ((unshifted, "the decoded control cells"),
                         (x[is_control], "the control cells' expression")):
         expect(not _same_change(answer, start), f"predicted is {what} plus the same change "

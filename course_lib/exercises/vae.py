@@ -100,16 +100,18 @@ def check_reparameterise(reparameterise):
     expect(answer.shape == (5, 2), f"z should have the shape of mean, (5, 2); got "
            f"{answer.shape}.")
     m, v, e = (np.asarray(a, "float64") for a in (mean, log_var, eps))
-    expect(not _close(answer, m), "z equals mean: it ignores eps, so it is no sample at all.")
-    expect(not _close(answer, e), "z equals eps: it ignores the encoder's mean and spread.")
-    expect(not _close(answer, m + np.exp(v) * e, rtol=1e-4),
-           "you scaled eps by the variance exp(log_var); scale it by the standard deviation.")
-    expect(not _close(answer, m + v * e, rtol=1e-4),
-           "you scaled eps by log_var itself: log_var is the logarithm of the variance, not a "
-           "standard deviation (it can be negative).")
-    expect(not _close(answer, m + np.sqrt(np.abs(v)) * e, rtol=1e-4),
-           "you took the square root of log_var: log_var is a logarithm; undo the logarithm "
-           "first.")
+    mistakes = [  # (what z would be, what went wrong)
+        (m, "z equals mean: it ignores eps, so it is no sample at all."),
+        (e, "z equals eps: it ignores the encoder's mean and spread."),
+        (m + np.exp(v) * e, "you scaled eps by the variance exp(log_var); scale it by the "
+                            "standard deviation."),
+        (m + v * e, "you scaled eps by log_var itself: log_var is the logarithm of the "
+                    "variance, not a standard deviation (it can be negative)."),
+        (m + np.sqrt(np.abs(v)) * e, "you took the square root of log_var: log_var is a "
+                                     "logarithm; undo the logarithm first."),
+    ]
+    for wrong, message in mistakes:
+        expect(not _close(answer, wrong, rtol=1e-4), message)
     expect(_close(answer, m + np.exp(0.5 * v) * e, rtol=1e-4, atol=1e-6),
            "z should be mean + standard deviation * eps, elementwise.")
     return ("z is a differentiable function of (mean, log_var) plus outside noise eps, so "
@@ -249,29 +251,35 @@ def _probe_point_posterior(model, encoder, decoder, x, weights):
                         "between x and the decoded z, summed over the pixels and averaged over "
                         "the images. Is the decoder applied to z, and is the target x?")
     if not _close(k, kl):
-        expect(not _close(k, -kl), "your kl_loss is the negative of the KL divergence: a KL is "
-               "never negative. Check the sign in kl_divergence.")
-        expect(not _close(k, 2 * kl), "your kl_loss is twice the KL divergence: the factor one "
-               "half is missing.")
-        expect(not _close(k, kl / _LATENT), "your kl_loss is the KL averaged over the latent "
-               "dimensions: sum over them (one value per image), then average over the images.")
-        expect(not _close(k, kl * batch), "your kl_loss is summed over the images of the batch: "
-               "average it over the images, like the reconstruction term.")
-        expect(not _close(k, kl * batch / _LATENT) and not _close(k, kl / batch),
-               "your kl_loss has the wrong scale: sum over the latent dimensions, average over "
-               "the images.")
+        scale = ("your kl_loss has the wrong scale: sum over the latent dimensions, average over "
+                 "the images.")
+        mistakes = [  # (what kl_loss would be, what went wrong)
+            (-kl, "your kl_loss is the negative of the KL divergence: a KL is never negative. "
+                  "Check the sign in kl_divergence."),
+            (2 * kl, "your kl_loss is twice the KL divergence: the factor one half is missing."),
+            (kl / _LATENT, "your kl_loss is the KL averaged over the latent dimensions: sum "
+                           "over them (one value per image), then average over the images."),
+            (kl * batch, "your kl_loss is summed over the images of the batch: average it over "
+                         "the images, like the reconstruction term."),
+            (kl * batch / _LATENT, scale),
+            (kl / batch, scale),
+        ]
+        for wrong, message in mistakes:
+            expect(not _close(k, wrong), message)
         raise Incorrect("your kl_loss does not match the KL divergence of the encoder's "
                         "posterior from the prior, averaged over the images. Does compute_loss "
                         "pass the encoder's z_mean and z_log_var to your kl_divergence?")
     if not _close(total, r + _BETA * k):
-        expect(not _close(total, r + k), "your loss adds the full KL term, but the model was "
-               f"built with beta={_BETA}: weight the KL term by self.beta.")
-        expect(not _close(total, r - _BETA * k), "your loss subtracts the KL term: Keras "
-               "minimises, so the loss is reconstruction plus beta times KL.")
-        expect(not _close(total, r), "your loss is the reconstruction term alone: add beta "
-               "times the KL term.")
-        expect(not _close(total, _BETA * k), "your loss is the KL term alone: add the "
-               "reconstruction term.")
+        mistakes = [  # (what loss would be, what went wrong)
+            (r + k, "your loss adds the full KL term, but the model was built with "
+                    f"beta={_BETA}: weight the KL term by self.beta."),
+            (r - _BETA * k, "your loss subtracts the KL term: Keras minimises, so the loss is "
+                            "reconstruction plus beta times KL."),
+            (r, "your loss is the reconstruction term alone: add beta times the KL term."),
+            (_BETA * k, "your loss is the KL term alone: add the reconstruction term."),
+        ]
+        for wrong, message in mistakes:
+            expect(not _close(total, wrong), message)
         raise Incorrect(f"with beta={_BETA}, the loss your compute_loss returns should be "
                         "reconstruction + beta * KL of the logged terms; it is not.")
 
