@@ -8,8 +8,6 @@ committed sources every time, so it is also the reset after a class):
 - in each deck copy, the figures of its hidden-input cells from the rendered deck's execution
   (slides/_build/executed/, written by `make slides`): a figure slide shows its figure on
   arrival, before any Shift+Enter;
-- a heading on every slide that opens with a bold lead instead (RISE's ArrowRight jumped
-  over such slides: notebook 04's exercise slides);
 - the set-up cell first on the title slide, so the first Shift+Enter runs it;
 - in the copies, every code cell after the first of a slide starts a fragment (with the
   markdown just above it): ArrowRight reveals it and RISE selects its code, so one
@@ -29,7 +27,6 @@ import argparse
 import copy
 import json
 import os
-import re
 import shutil
 import sys
 from pathlib import Path
@@ -82,21 +79,6 @@ def one_code_cell_per_step(notebook):
     return notebook
 
 
-BOLD_LEAD = re.compile(r"\A\*\*(?P<title>[^*\n]+?)[.:]?\*\*[ \t]*")
-
-
-def headings_for_slides(notebook):
-    """A slide that opens with a bold lead instead of a heading ("**Exercise 1: the KL
-    term.** Write ...") gets that lead as its heading: RISE's ArrowRight jumped over such
-    slides (notebook 04's exercise slides 4 and 14), and a heading says what the slide is."""
-    for cell in notebook.cells:
-        if cell.cell_type == "markdown" and slide_type(cell) == "slide":
-            match = BOLD_LEAD.match(cell.source)
-            if match:
-                cell.source = f"### {match['title']}\n\n{cell.source[match.end():]}"
-    return notebook
-
-
 def setup_first(notebook):
     """The set-up cell becomes the first cell of the title slide: a slideshow opens with the
     first cell selected, so the first Shift+Enter runs the set-up (and stays on the title)."""
@@ -125,7 +107,6 @@ def figure_outputs(notebook, executed):
 def presentation_copy(source, language_info=None):
     """The notebook at `source` as it is presented; returns (notebook, figures filled in)."""
     notebook = rise_metadata.apply(nbformat.read(source, as_version=4), language_info)
-    headings_for_slides(notebook)
     setup_first(notebook)
     one_code_cell_per_step(notebook)
     figures = 0

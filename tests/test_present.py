@@ -111,9 +111,10 @@ def test_present_refuses_to_write_into_the_sources():
     assert result.returncode != 0 and "never writes" in result.stderr
 
 
-def test_a_slide_opening_with_a_bold_lead_gets_it_as_heading(built):
+def test_every_slide_opens_with_a_heading_not_a_bold_lead(built):
+    """RISE's ArrowRight jumped over slides that opened with bold text (04's exercises)."""
     out, _, _ = built
     notebook = nbformat.read(out / NOTEBOOK, as_version=4)
     firsts = [c.source for c in notebook.cells if present.slide_type(c) == "slide" and c.cell_type == "markdown"]
     assert not [f[:40] for f in firsts if f.startswith("**")]
-    assert "### Exercise 1: the KL term\n\nWrite" in "".join(firsts)
+    assert "### Exercise 1 · The KL term\n\nWrite" in "".join(firsts)
