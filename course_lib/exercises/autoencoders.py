@@ -1,5 +1,6 @@
 """Checks for notebook 03 (autoencoders): per-digit errors, noise levels, an autoencoder of one's own."""
 
+import functools
 import math
 import numbers
 
@@ -102,12 +103,10 @@ def check_noise_levels(noise_table, clean, denoiser):
     expect(not np.allclose(noisy_given, noisy_given[0], rtol=1e-6),
            "the noisy input's error is the same at all three levels: make new noisy images "
            "for each sd inside the loop.")
+    # the errors of a random noisy batch: 5 % apart is the same error
+    close = functools.partial(answers.close, rtol=0.05)
     for sd in LEVELS:
         (noisy_mse, denoised_mse), (true_noisy, true_denoised, against_noisy) = pairs[sd], truth[sd]
-
-        def close(value, target):  # the errors of a random noisy batch: 5 % apart is the same
-            return answers.close(value, target, rtol=0.05)
-
         if close(noisy_mse, true_noisy) and close(denoised_mse, true_denoised):
             continue
         expect(not (close(noisy_mse, true_denoised) and close(denoised_mse, true_noisy)),
